@@ -1,0 +1,154 @@
+"""Markdown rendering for lessons, FAQ answers and question texts.
+
+CommonMark with tables; raw HTML is *not* passed through (`html: False`), so author text
+can never inject markup and no sanitizer is needed. Headings get stable ids from their text,
+which is what question links ("Revise this") point at.
+"""
+
+import html
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.html import strip_tags
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+WORDS_PER_MINUTE = 200
+
+
+def slugify_heading(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[-\s_]+", "-", text).strip("-") or "section"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    headings: tuple[Heading, ...]
+    words: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.validateLink = _safe_link
+    return md
+
+
+def _safe_link(url: str) -> bool:
+    # Only relative links, in-page anchors and web/mail links: no javascript:, data:, etc.
+    return bool(re.match(r"^(https?:|mailto:|/|#|\.\.?/|[\w-]+(/|$|#|\.))", url.strip(), re.I))
+
+
+_MD = _parser()
+
+
+def _label_table_cells(tokens: list[Token]) -> None:
+    """Give each body cell a data-label with its column header, for narrow-screen cards."""
+    headers: list[str] = []
+    col = 0
+    in_head = False
+    for i, tok in enumerate(tokens):
+        if tok.type == "table_open":
+            tok.attrSet("class", "table")
+            headers = []
+        elif tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            col = 0
+        elif tok.type == "th_open" and in_head:
+            headers.append(tokens[i + 1].content if tokens[i + 1].type == "inline" else "")
+        elif tok.type == "td_open":
+            if col < len(headers) and headers[col]:
+                tok.attrSet("data-label", headers[col])
+            col += 1
+
+
+def _anchor_headings(tokens: list[Token]) -> tuple[Heading, ...]:
+    seen: dict[str, int] = {}
+    headings = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        text = tokens[i + 1].content
+        anchor = slugify_heading(text)
+        if anchor in seen:
+            seen[anchor] += 1
+            anchor = f"{anchor}-{seen[anchor]}"
+        else:
+            seen[anchor] = 1
+        tok.attrSet("id", anchor)
+        headings.append(Heading(int(tok.tag[1]), text, anchor))
+    return tuple(headings)
+
+
+def render(text: str, *, shift_headings: int = 0) -> Rendered:
+    """Render Markdown to safe HTML, collecting headings (with anchors) and a word count.
+
+    `shift_headings` demotes headings (1 turns `#` into `<h2>`), so a lesson body never
+    competes with the page's own `<h1>`.
+    """
+    env: dict = {}
+    tokens = _MD.parse(text or "", env)
+    if shift_headings:
+        for tok in tokens:
+            if tok.type in ("heading_open", "heading_close"):
+                tok.tag = f"h{min(6, int(tok.tag[1]) + shift_headings)}"
+    headings = _anchor_headings(tokens)
+    _label_table_cells(tokens)
+    body = _MD.renderer.render(tokens, _MD.options, env)
+    words = len(re.findall(r"\w+", text or ""))
+    return Rendered(body, headings, words)
+
+
+def render_html(text: str) -> str:
+    return render(text).html
+
+
+def render_inline(text: str) -> str:
+    """Render one line of Markdown (no paragraph wrapper), e.g. an answer option."""
+    return _MD.renderInline(text or "")
+
+
+def plain_text(value: str) -> str:
+    """Escape plain text and keep its line breaks."""
+    return html.escape(value or "").replace("\n", "<br>")
+
+
+def render_text(text: str, text_format: str) -> str:
+    """Render question and feedback text by its Moodle format, always to safe HTML.
+
+    Markdown renders as Markdown. HTML and Moodle auto-format text may come from imported
+    files, so its tags are removed (we never pass author HTML through) and the rest is
+    read as Markdown. Plain text is escaped with its line breaks kept.
+    """
+    if text_format == "plain":
+        return f"<p>{plain_text(text)}</p>" if text else ""
+    if text_format in ("html", "moodle"):
+        text = html.unescape(strip_tags(text or ""))
+    return render_html(text)
+
+
+def render_text_inline(text: str, text_format: str) -> str:
+    """Like render_text, for short texts such as options: no paragraph wrapper."""
+    if text_format == "plain":
+        return plain_text(text)
+    if text_format in ("html", "moodle"):
+        text = html.unescape(strip_tags(text or ""))
+    return render_inline(text)

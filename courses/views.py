@@ -1,0 +1,113 @@
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from courses import search as course_search
+from courses.models import Course, FAQEntry, GlossaryTerm, Lesson, Topic
+
+
+@require_GET
+def home(request):
+    courses = Course.objects.annotate(topic_count=Count("topics"))
+    return render(request, "courses/home.html", {"courses": courses})
+
+
+@require_GET
+def course(request, course):
+    course = get_object_or_404(Course, slug=course)
+    topics = course.topics.annotate(lesson_count=Count("lessons"))
+    return render(request, "courses/course.html", {"course": course, "topics": topics})
+
+
+@require_GET
+def topic(request, course, topic):
+    topic = get_object_or_404(
+        Topic.objects.select_related("course").prefetch_related(
+            Prefetch("lessons", Lesson.objects.defer("body", "body_html")),
+            "key_points",
+            "faqs",
+        ),
+        course__slug=course,
+        slug=topic,
+    )
+    return render(request, "courses/topic.html", {"course": topic.course, "topic": topic})
+
+
+@require_GET
+def lesson(request, course, topic, lesson):
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("topic__course").prefetch_related("sources"),
+        topic__course__slug=course,
+        topic__slug=topic,
+        slug=lesson,
+    )
+    # The course's lessons in reading order, for previous / next across topic boundaries.
+    sequence = list(
+        Lesson.objects.filter(topic__course=lesson.topic.course)
+        .select_related("topic")
+        .only("slug", "title", "topic__slug", "topic__title", "topic__course_id")
+    )
+    index = next(i for i, item in enumerate(sequence) if item.pk == lesson.pk)
+    previous = sequence[index - 1] if index > 0 else None
+    following = sequence[index + 1] if index + 1 < len(sequence) else None
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "course": lesson.topic.course,
+            "topic": lesson.topic,
+            "lesson": lesson,
+            "previous": previous,
+            "next": following,
+            "position": index + 1,
+            "total": len(sequence),
+        },
+    )
+
+
+@require_GET
+def glossary(request, course):
+    course = get_object_or_404(Course, slug=course)
+    terms = list(
+        GlossaryTerm.objects.filter(course=course)
+        .select_related("topic", "course")
+        .prefetch_related("related")
+        .order_by("term")
+    )
+    letters: dict[str, list[GlossaryTerm]] = {}
+    for term in sorted(terms, key=lambda t: t.term.casefold()):
+        letters.setdefault(term.initial, []).append(term)
+    return render(request, "courses/glossary.html", {"course": course, "letters": letters})
+
+
+@require_GET
+def faq(request, course):
+    course = get_object_or_404(Course, slug=course)
+    topics = course.topics.prefetch_related(
+        Prefetch("faqs", FAQEntry.objects.select_related("topic__course"))
+    )
+    return render(request, "courses/faq.html", {"course": course, "topics": topics})
+
+
+@require_GET
+def search(request, course):
+    course = get_object_or_404(Course, slug=course)
+    query = request.GET.get("q", "")[: course_search.MAX_QUERY]
+    hits = course_search.search(course, query)
+    return render(
+        request,
+        "courses/search.html",
+        {"course": course, "query": query.strip(), "hits": hits},
+    )
+
+
+@require_GET
+def revision(request, course, topic):
+    topic = get_object_or_404(
+        Topic.objects.select_related("course").prefetch_related(
+            "key_points", Prefetch("terms", GlossaryTerm.objects.order_by("term"))
+        ),
+        course__slug=course,
+        slug=topic,
+    )
+    return render(request, "courses/revision.html", {"course": topic.course, "topic": topic})

@@ -1,0 +1,467 @@
+import random
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import markdown
+from courses.models import Course, Lesson, Topic
+from quizzes import grading, interchange
+
+
+class Learner(models.Model):
+    """Whoever answers questions: a signed-in user, or a guest known by their session.
+
+    Every attempt, response and review card hangs off a learner, so moving a guest's work
+    into an account on sign-up is one UPDATE per table (see `Learner.merge_into`).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="learner",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.user.get_username() if self.user_id else f"Guest #{self.pk}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = interchange.SINGLE, "Single choice"
+        MULTIPLE = interchange.MULTIPLE, "Multiple response"
+        TRUE_FALSE = interchange.TRUE_FALSE, "True/false"
+        SHORT = interchange.SHORT, "Short answer"
+        NUMERICAL = interchange.NUMERICAL, "Numerical"
+        MATCHING = interchange.MATCHING, "Matching"
+
+    class Format(models.TextChoices):
+        MARKDOWN = interchange.MARKDOWN, "Markdown"
+        PLAIN = interchange.PLAIN, "Plain text"
+        MOODLE = interchange.MOODLE, "Moodle auto-format"
+        HTML = interchange.HTML, "HTML (tags are removed when shown)"
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SINGLE)
+    idnumber = models.CharField(
+        "ID number",
+        max_length=100,
+        blank=True,
+        help_text="Stable identifier (GIFT [id:…]); re-importing a file updates this question.",
+    )
+    title = models.CharField(max_length=255)
+    text = models.TextField()
+    text_format = models.CharField(max_length=10, choices=Format.choices, default=Format.MARKDOWN)
+    explanation = models.TextField(help_text="Shown after answering: why the answer is right.")
+    lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    anchor = models.CharField(
+        max_length=120, blank=True, help_text="Section of the lesson that teaches this."
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["topic__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idnumber"], condition=~Q(idnumber=""), name="question_idnumber_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.anchor and not self.lesson_id:
+            raise ValidationError({"anchor": "Choose the lesson this section belongs to."})
+        if self.lesson_id and self.anchor and self.anchor not in self.lesson.anchors:
+            raise ValidationError(
+                {
+                    "anchor": f"The lesson has no section #{self.anchor}. "
+                    f"Its sections are: {', '.join(sorted(self.lesson.anchors)) or 'none'}."
+                }
+            )
+
+    @property
+    def lesson_url(self) -> str:
+        return self.lesson.section_url(self.anchor) if self.lesson_id else ""
+
+    def gradable(self) -> grading.Gradable:
+        return grading.Gradable(self.kind, tuple(a.option() for a in self.answers.all()))
+
+    def snapshot(self, rng: random.Random | None = None) -> dict:
+        """Freeze this question as a learner will see and be graded on it.
+
+        The snapshot is stored on the attempt slot, so later edits never change a recorded
+        score or what review shows. With `rng`, options are shuffled (never left in the
+        order they were written, which would often put the right answer first).
+        """
+        answers = list(self.answers.all())
+        fmt = self.text_format
+        options = [
+            {
+                "id": a.pk,
+                "text": a.text,
+                "html": markdown.render_text_inline(a.text, fmt),
+                "fraction": a.fraction,
+                "feedback": markdown.render_text_inline(a.feedback, fmt),
+                "value": a.value,
+                "tolerance": a.tolerance,
+                "match": a.match,
+                "misconception": a.misconception,
+            }
+            for a in answers
+        ]
+        choices = sorted({a.match for a in answers if a.match}, key=str.casefold)
+        if rng is not None:
+            if self.kind in (self.Kind.SINGLE, self.Kind.MULTIPLE, self.Kind.MATCHING):
+                options = _shuffled(options, rng)
+            choices = _shuffled(choices, rng)
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "text": markdown.render_text(self.text, fmt),
+            "explanation": markdown.render_text(self.explanation, fmt),
+            "lesson_url": self.lesson_url,
+            "lesson_title": self.lesson.title if self.lesson_id else "",
+            "options": options,
+            "choices": choices,
+        }
+
+
+def _shuffled(items: list, rng: random.Random) -> list:
+    """A random order that differs from the given one whenever that is possible."""
+    if len(items) < 2:
+        return list(items)
+    shuffled = list(items)
+    while shuffled == items:
+        rng.shuffle(shuffled)
+    return shuffled
+
+
+class Answer(models.Model):
+    """One answer row, in Moodle's shape; see quizzes.interchange.AnswerData for each kind."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(blank=True, help_text="Option, accepted answer, or matching item.")
+    fraction = models.FloatField(
+        default=0, help_text="Grade share from -1 to 1 (1 = full marks, 0.5 = half)."
+    )
+    feedback = models.TextField(blank=True, help_text="Shown to a learner who gives this answer.")
+    value = models.FloatField(null=True, blank=True, help_text="Numerical: the correct value.")
+    tolerance = models.FloatField(default=0, help_text="Numerical: accepted ± margin (≥ 0).")
+    match = models.CharField(max_length=255, blank=True, help_text="Matching: the right-hand side.")
+    misconception = models.CharField(
+        max_length=200, blank=True, help_text="The mistaken belief behind this wrong answer."
+    )
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction__gte=-1) & Q(fraction__lte=1), name="answer_fraction_range"
+            ),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="answer_tolerance_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.text} → {self.match}" if self.match else self.text
+
+    def option(self) -> grading.Option:
+        return grading.Option(
+            id=self.pk,
+            text=self.text,
+            fraction=self.fraction,
+            feedback=self.feedback,
+            value=self.value,
+            tolerance=self.tolerance,
+            match=self.match,
+            misconception=self.misconception,
+        )
+
+
+class Quiz(models.Model):
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice (feedback after each question)"
+        EXAM = "exam", "Exam (feedback after submitting)"
+
+    class Review(models.TextChoices):
+        AFTER_ATTEMPT = "after", "After the attempt is submitted"
+        NEVER = "never", "Never"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
+    topic = models.ForeignKey(
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quizzes",
+        help_text="Leave empty for a quiz over the whole course.",
+    )
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
+    order = models.PositiveIntegerField(default=0)
+    questions = models.ManyToManyField(
+        Question, through="QuizQuestion", blank=True, related_name="quizzes"
+    )
+    draw_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Draw this many questions at random instead of using the fixed list.",
+    )
+    draw_topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="+",
+        help_text="Topics to draw from (empty: the quiz's topic, or the whole course).",
+    )
+    shuffle_questions = models.BooleanField(default=True)
+    shuffle_answers = models.BooleanField(default=True)
+    time_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes. Exams only; empty means no limit."
+    )
+    pass_mark = models.PositiveSmallIntegerField(default=60, help_text="Percent needed to pass.")
+    attempts_allowed = models.PositiveSmallIntegerField(
+        default=0, help_text="0 means unlimited attempts."
+    )
+    review_feedback = models.CharField(
+        max_length=10, choices=Review.choices, default=Review.AFTER_ATTEMPT
+    )
+    review_correct = models.CharField(
+        "review shows correct answers",
+        max_length=10,
+        choices=Review.choices,
+        default=Review.AFTER_ATTEMPT,
+    )
+
+    class Meta:
+        ordering = ["course", "order", "pk"]
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_per_course"),
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("quizzes:quiz", args=[self.course.slug, self.slug])
+
+    def clean(self):
+        if self.time_limit and self.mode != self.Mode.EXAM:
+            raise ValidationError({"time_limit": "Only exams have a time limit."})
+        if self.topic_id and self.course_id and self.topic.course_id != self.course_id:
+            raise ValidationError({"topic": "The topic must belong to the quiz's course."})
+
+    @property
+    def is_exam(self) -> bool:
+        return self.mode == self.Mode.EXAM
+
+    def question_pool(self):
+        """The questions an attempt is built from (before drawing and shuffling)."""
+        if self.draw_count:
+            topics = list(self.draw_topics.all()) or ([self.topic] if self.topic_id else None)
+            pool = Question.objects.filter(topic__course_id=self.course_id)
+            if topics:
+                pool = pool.filter(topic__in=topics)
+            return pool.order_by("pk")
+        return self.questions.order_by("quizquestion__order", "pk")
+
+
+class QuizQuestion(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="quiz_question_once")
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} · {self.question}"
+
+
+class AttemptQuerySet(models.QuerySet):
+    def for_learner(self, learner):
+        return self.filter(learner=learner)
+
+    def open(self):
+        return self.filter(state=Attempt.State.OPEN)
+
+    def finished(self):
+        return self.filter(state=Attempt.State.FINISHED)
+
+
+class Attempt(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "In progress"
+        FINISHED = "finished", "Finished"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    started = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    slot_count = models.PositiveSmallIntegerField(default=0)
+    score = models.FloatField(null=True, blank=True, help_text="Sum of question fractions.")
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started"]
+        indexes = [models.Index(fields=["quiz", "state"], name="attempt_quiz_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=F("slot_count"))),
+                name="attempt_score_within_max",
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "quiz"],
+                condition=Q(state="open"),
+                name="one_open_attempt_per_learner_quiz",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} · {self.learner} · {self.started:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("quizzes:slot", args=[self.pk, 1])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def is_expired(self) -> bool:
+        return self.deadline is not None and timezone.now() >= self.deadline
+
+    @property
+    def percent(self) -> float | None:
+        if self.score is None or not self.slot_count:
+            return None
+        return 100 * self.score / self.slot_count
+
+    @property
+    def passed(self) -> bool:
+        return self.percent is not None and self.percent >= self.quiz.pass_mark
+
+    @property
+    def seconds_left(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - timezone.now()).total_seconds()))
+
+
+class Slot(models.Model):
+    """One question in one attempt, frozen at the moment the attempt started."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="slots")
+    number = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="slots")
+    snapshot = models.JSONField()
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["attempt", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "number"], name="slot_number_unique")
+        ]
+
+    def __str__(self):
+        return f"Q{self.number} of attempt {self.attempt_id}"
+
+    @property
+    def kind(self) -> str:
+        return self.snapshot["kind"]
+
+    def gradable(self) -> grading.Gradable:
+        return grading.Gradable(
+            self.snapshot["kind"],
+            tuple(
+                grading.Option(
+                    id=o["id"],
+                    text=o["text"],
+                    fraction=o["fraction"],
+                    feedback=o["feedback"],
+                    value=o["value"],
+                    tolerance=o["tolerance"],
+                    match=o["match"],
+                    misconception=o["misconception"],
+                )
+                for o in self.snapshot["options"]
+            ),
+        )
+
+
+class ResponseQuerySet(models.QuerySet):
+    def graded(self):
+        """Responses whose result the learner has seen: practice answers, submitted exams."""
+        return self.filter(fraction__isnull=False)
+
+    def for_learner(self, learner):
+        return self.filter(learner=learner)
+
+
+class Response(models.Model):
+    """A learner's answer to one slot: the single source of truth for scores and progress."""
+
+    slot = models.OneToOneField(Slot, on_delete=models.CASCADE, related_name="response")
+    # Copied from the slot when the response is created, so progress queries need no joins.
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    answer = models.JSONField(help_text="The answer as given, in grading's response shape.")
+    fraction = models.FloatField(
+        null=True, blank=True, help_text="Empty until graded (exam answers: on submit)."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Sequence check for edits.")
+    seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Time to answer.")
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+    graded = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["learner", "graded"], name="response_learner_graded"),
+            models.Index(fields=["question", "learner"], name="response_question_learner"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction__isnull=True) | (Q(fraction__gte=0) & Q(fraction__lte=1)),
+                name="response_fraction_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Response to {self.slot}"

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+
+from studyhub.ratelimit import Limit, client_ip
+
+
+def login_failures() -> Limit:
+    return Limit("login-fail", settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_COOLOFF_SECONDS)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Login form that cools off after repeated failures for one username from one IP.
+
+    Keying on the pair means an attacker hammering a classmate's username locks only
+    themselves out: the classmate, on their own IP, can still sign in, and every lock
+    lifts by itself when the window ends.
+    """
+
+    def _ident(self) -> str:
+        username = (self.data.get("username") or "").strip().lower()
+        return f"{username}|{client_ip(self.request)}" if self.request else username
+
+    def clean(self):
+        limit = login_failures()
+        ident = self._ident()
+        if limit.exceeded(ident):
+            minutes = -(-limit.retry_after() // 60)
+            raise ValidationError(
+                f"Too many failed sign-ins. Please wait {minutes} minute"
+                f"{'s' if minutes != 1 else ''} and try again, or reset your password.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            limit.hit(ident)
+            raise
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")

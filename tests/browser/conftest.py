@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core on the current page; return one readable line per violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
+
+
+def page_weight(page) -> dict:
+    """What the browser fetched for the current page: bytes on the wire and request count."""
+    entries = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                 ...performance.getEntriesByType('resource')].map(e => ({
+            name: e.name, type: e.initiatorType || 'navigation',
+            transfer: e.transferSize, body: e.encodedBodySize, decoded: e.decodedBodySize}))"""
+    )
+    return {
+        "requests": len(entries),
+        "transfer_bytes": sum(e["transfer"] for e in entries),
+        "body_bytes": sum(e["body"] for e in entries),
+        "decoded_bytes": sum(e["decoded"] for e in entries),
+        "script_bytes": sum(e["body"] for e in entries if e["name"].endswith(".js")),
+        "entries": entries,
+    }
+
+
+def report(name: str, figures: dict) -> None:
+    """Print a measured figure so `pytest -s` (and CI logs) show it."""
+    shown = {k: v for k, v in figures.items() if k != "entries"}
+    print(f"\n[measure] {name}: {json.dumps(shown)}")

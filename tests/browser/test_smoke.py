@@ -1,0 +1,39 @@
+import pytest
+
+from tests.browser.conftest import axe_violations, page_weight, report
+from tests.factories import CourseFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_lists_courses_and_passes_axe(page):
+    CourseFactory(title="BPO vs KPO", summary="Outsourcing for commerce exams.")
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.get_by_role("link", name="BPO vs KPO").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_home_page_is_light_and_compressed(page):
+    CourseFactory()
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    weight = page_weight(page)
+    report("home page first view", weight)
+    # Compression is on: what crossed the wire is much smaller than what the browser decoded.
+    assert weight["body_bytes"] < weight["decoded_bytes"] * 0.6
+    assert weight["transfer_bytes"] < 40_000
+    assert weight["requests"] <= 5
+
+
+def test_signup_page_passes_axe_at_phone_width(page):
+    page.goto("/accounts/signup/")
+    assert page.get_by_label("Username").is_visible()
+    assert axe_violations(page) == []
+    # Nothing scrolls sideways at 390 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_empty_home_page_says_so(page):
+    page.goto("/")
+    assert page.get_by_text("No courses yet").is_visible()
