@@ -98,18 +98,17 @@ def _anchor_headings(tokens: list[Token]) -> tuple[Heading, ...]:
     return tuple(headings)
 
 
-def render(text: str, *, shift_headings: int = 0) -> Rendered:
+def render(text: str, *, top_level: int = 1) -> Rendered:
     """Render Markdown to safe HTML, collecting headings (with anchors) and a word count.
 
-    `shift_headings` demotes headings (1 turns `#` into `<h2>`), so a lesson body never
-    competes with the page's own `<h1>`.
+    Headings above `top_level` are demoted to it (2 turns a stray `#` into `<h2>`), so a
+    lesson body never competes with the page's own `<h1>`.
     """
     env: dict = {}
     tokens = _MD.parse(text or "", env)
-    if shift_headings:
-        for tok in tokens:
-            if tok.type in ("heading_open", "heading_close"):
-                tok.tag = f"h{min(6, int(tok.tag[1]) + shift_headings)}"
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close") and int(tok.tag[1]) < top_level:
+            tok.tag = f"h{top_level}"
     headings = _anchor_headings(tokens)
     _label_table_cells(tokens)
     body = _MD.renderer.render(tokens, _MD.options, env)

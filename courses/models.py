@@ -126,7 +126,7 @@ class Lesson(models.Model):
         return reverse("courses:lesson", args=[self.topic.course.slug, self.topic.slug, self.slug])
 
     def render_body(self) -> None:
-        rendered = markdown.render(self.body, shift_headings=1)
+        rendered = markdown.render(self.body, top_level=2)
         self.body_html = rendered.html
         self.headings = [
             {"level": h.level, "text": h.text, "anchor": h.anchor} for h in rendered.headings

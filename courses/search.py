@@ -56,7 +56,8 @@ def _lesson_section(lesson: Lesson, query: str) -> tuple[str, str]:
     found = lesson.body.lower().find(query.lower())
     if found < 0:
         return "", ""
-    before = lesson.body[:found]
+    line_end = lesson.body.find("\n", found)
+    before = lesson.body[: line_end if line_end >= 0 else len(lesson.body)]  # a heading hit counts
     headings = re.findall(r"^#{2,3}\s+(.+?)\s*#*\s*$", before, flags=re.M)
     if not headings:
         return "", ""

@@ -16,7 +16,10 @@ def home(request):
 def course(request, course):
     course = get_object_or_404(Course, slug=course)
     topics = course.topics.annotate(lesson_count=Count("lessons"))
-    return render(request, "courses/course.html", {"course": course, "topics": topics})
+    exams = course.quizzes.filter(topic__isnull=True)
+    return render(
+        request, "courses/course.html", {"course": course, "topics": topics, "exams": exams}
+    )
 
 
 @require_GET
@@ -26,6 +29,7 @@ def topic(request, course, topic):
             Prefetch("lessons", Lesson.objects.defer("body", "body_html")),
             "key_points",
             "faqs",
+            "quizzes",
         ),
         course__slug=course,
         slug=topic,
@@ -70,7 +74,7 @@ def glossary(request, course):
     course = get_object_or_404(Course, slug=course)
     terms = list(
         GlossaryTerm.objects.filter(course=course)
-        .select_related("topic", "course")
+        .select_related("topic__course", "course")
         .prefetch_related("related")
         .order_by("term")
     )

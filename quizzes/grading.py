@@ -388,7 +388,7 @@ _DROPPED = {
     **dict.fromkeys(map(ord, _INVISIBLE)),
 }
 # The backtick is typed as a quote but is a symbol (Sk), not punctuation. Quote-like modifier
-# letters (ʻ, ʼ) stay: in Hawaiian or Hebrew transliteration they are part of the word.
+# letters (ʻ, ʼ) stay: they are letters, like the ʻokina in "Hawaiʻi".
 _QUOTE_SYMBOLS = frozenset("`")
 _MEANINGFUL_EDGES = frozenset("#%&@")
 _NUMBER_START = re.compile(r"-?\.?[0-9]")

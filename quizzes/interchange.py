@@ -24,6 +24,11 @@ MATCHING = "matching"
 KINDS = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERICAL, MATCHING)
 
 
+# The fields every answer row carries, wherever it lives: AnswerData here, the Answer model,
+# grading's Option and the frozen options in an attempt's snapshot.
+ANSWER_FIELDS = ("text", "fraction", "feedback", "value", "tolerance", "match", "misconception")
+
+
 @dataclass
 class AnswerData:
     """One answer row.

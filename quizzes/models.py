@@ -10,6 +10,28 @@ from django.utils import timezone
 from courses import markdown
 from courses.models import Course, Lesson, Topic
 from quizzes import grading, interchange
+from quizzes.interchange import ANSWER_FIELDS
+
+GUEST_SESSION_KEY = "learner_id"
+
+
+class LearnerQuerySet(models.QuerySet):
+    def for_request(self, request, *, create: bool = False) -> "Learner | None":
+        """The learner behind a request: the user's own, or the guest kept in the session."""
+        if request.user.is_authenticated:
+            if create:
+                return self.get_or_create(user=request.user)[0]
+            return self.filter(user=request.user).first()
+        learner_id = request.session.get(GUEST_SESSION_KEY)
+        if learner_id is not None:
+            learner = self.filter(pk=learner_id, user__isnull=True).first()
+            if learner is not None:
+                return learner
+        if not create:
+            return None
+        learner = self.create()
+        request.session[GUEST_SESSION_KEY] = learner.pk
+        return learner
 
 
 class Learner(models.Model):
@@ -27,6 +49,8 @@ class Learner(models.Model):
         related_name="learner",
     )
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = LearnerQuerySet.as_manager()
 
     def __str__(self):
         return self.user.get_username() if self.user_id else f"Guest #{self.pk}"
@@ -124,14 +148,10 @@ class Question(models.Model):
         options = [
             {
                 "id": a.pk,
-                "text": a.text,
+                **{f: getattr(a, f) for f in ANSWER_FIELDS},
                 "html": markdown.render_text_inline(a.text, fmt),
-                "fraction": a.fraction,
+                # Feedback is frozen as HTML: grading passes it through untouched.
                 "feedback": markdown.render_text_inline(a.feedback, fmt),
-                "value": a.value,
-                "tolerance": a.tolerance,
-                "match": a.match,
-                "misconception": a.misconception,
             }
             for a in answers
         ]
@@ -147,6 +167,7 @@ class Question(models.Model):
             "explanation": markdown.render_text(self.explanation, fmt),
             "lesson_url": self.lesson_url,
             "lesson_title": self.lesson.title if self.lesson_id else "",
+            "topic": {"id": self.topic_id, "title": self.topic.title},
             "options": options,
             "choices": choices,
         }
@@ -192,16 +213,7 @@ class Answer(models.Model):
         return f"{self.text} → {self.match}" if self.match else self.text
 
     def option(self) -> grading.Option:
-        return grading.Option(
-            id=self.pk,
-            text=self.text,
-            fraction=self.fraction,
-            feedback=self.feedback,
-            value=self.value,
-            tolerance=self.tolerance,
-            match=self.match,
-            misconception=self.misconception,
-        )
+        return grading.Option(id=self.pk, **{f: getattr(self, f) for f in ANSWER_FIELDS})
 
 
 class Quiz(models.Model):
@@ -284,14 +296,18 @@ class Quiz(models.Model):
         return self.mode == self.Mode.EXAM
 
     def question_pool(self):
-        """The questions an attempt is built from (before drawing and shuffling)."""
-        if self.draw_count:
-            topics = list(self.draw_topics.all()) or ([self.topic] if self.topic_id else None)
-            pool = Question.objects.filter(topic__course_id=self.course_id)
-            if topics:
-                pool = pool.filter(topic__in=topics)
-            return pool.order_by("pk")
-        return self.questions.order_by("quizquestion__order", "pk")
+        """The questions an attempt is built from (before drawing and shuffling).
+
+        A fixed list when the quiz has one and draws nothing; otherwise the draw topics, or
+        the quiz's topic, or the whole course.
+        """
+        if not self.draw_count and self.questions.exists():
+            return self.questions.order_by("quizquestion__order", "pk")
+        topics = list(self.draw_topics.all()) or ([self.topic] if self.topic_id else None)
+        pool = Question.objects.filter(topic__course_id=self.course_id)
+        if topics:
+            pool = pool.filter(topic__in=topics)
+        return pool.order_by("pk")
 
 
 class QuizQuestion(models.Model):
@@ -312,6 +328,15 @@ class QuizQuestion(models.Model):
 class AttemptQuerySet(models.QuerySet):
     def for_learner(self, learner):
         return self.filter(learner=learner)
+
+    def owned_by(self, request):
+        """Attempts the requester may see: another learner's id then looks like a missing one."""
+        if request.user.is_authenticated:
+            return self.filter(learner__user=request.user)
+        learner_id = request.session.get(GUEST_SESSION_KEY)
+        if learner_id is None:
+            return self.none()
+        return self.filter(learner_id=learner_id, learner__user__isnull=True)
 
     def open(self):
         return self.filter(state=Attempt.State.OPEN)
@@ -381,6 +406,12 @@ class Attempt(models.Model):
             return None
         return max(0, int((self.deadline - timezone.now()).total_seconds()))
 
+    @property
+    def time_left(self) -> str:
+        """Minutes:seconds left, as shown by the countdown (and without JavaScript)."""
+        left = self.seconds_left or 0
+        return f"{left // 60}:{left % 60:02d}"
+
 
 class Slot(models.Model):
     """One question in one attempt, frozen at the moment the attempt started."""
@@ -408,19 +439,32 @@ class Slot(models.Model):
         return grading.Gradable(
             self.snapshot["kind"],
             tuple(
-                grading.Option(
-                    id=o["id"],
-                    text=o["text"],
-                    fraction=o["fraction"],
-                    feedback=o["feedback"],
-                    value=o["value"],
-                    tolerance=o["tolerance"],
-                    match=o["match"],
-                    misconception=o["misconception"],
-                )
+                grading.Option(id=o["id"], **{f: o[f] for f in ANSWER_FIELDS})
                 for o in self.snapshot["options"]
             ),
         )
+
+
+def encode_answer(kind: str, value) -> dict:
+    """A grading response (see quizzes.grading) as the JSON stored on Response.answer."""
+    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+        return {"choice": value}
+    if kind == Question.Kind.MULTIPLE:
+        return {"choices": sorted(value)}
+    if kind == Question.Kind.MATCHING:
+        return {"pairs": {str(k): v for k, v in sorted(value.items())}}
+    return {"text": value}
+
+
+def decode_answer(kind: str, stored: dict):
+    """The inverse of encode_answer: stored JSON back to grading's response type."""
+    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+        return stored.get("choice")
+    if kind == Question.Kind.MULTIPLE:
+        return frozenset(stored.get("choices", ()))
+    if kind == Question.Kind.MATCHING:
+        return {int(k): v for k, v in stored.get("pairs", {}).items()}
+    return stored.get("text", "")
 
 
 class ResponseQuerySet(models.QuerySet):
@@ -465,3 +509,62 @@ class Response(models.Model):
 
     def __str__(self):
         return f"Response to {self.slot}"
+
+    @property
+    def value(self):
+        """The answer in grading's response shape (needs self.slot)."""
+        return decode_answer(self.slot.kind, self.answer)
+
+    def outcome(self) -> grading.Outcome:
+        """Grade again from the frozen snapshot: pure, so review matches the recorded score."""
+        return grading.grade(self.slot.gradable(), self.value)
+
+
+class ResponseOption(models.Model):
+    """An answer row that a graded response selected or matched, for option statistics.
+
+    Choice questions record the options picked; short-answer and numerical questions the
+    accepted (or wrong) answer row the text matched. Misconception counts join through here.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="options")
+    # No database constraint: the id comes from the attempt's frozen snapshot, and the
+    # answer row may have been edited away since; history keeps the id regardless.
+    answer = models.ForeignKey(
+        Answer, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "answer"], name="response_option_once")
+        ]
+
+    def __str__(self):
+        return f"{self.response_id} → {self.answer_id}"
+
+
+class ReviewCard(models.Model):
+    """FSRS memory state of one question for one learner.
+
+    A cache derived from graded responses: `quizzes.scheduling.rebuild_cards` replays them
+    and recreates every card, so nothing here is a source of truth.
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="cards")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    state = models.PositiveSmallIntegerField()
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "due"], name="card_learner_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "question"], name="one_card_per_question")
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.question_id} due {self.due:%Y-%m-%d}"

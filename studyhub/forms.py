@@ -1,12 +1,8 @@
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from studyhub.ratelimit import Limit, client_ip
-
-
-def login_failures() -> Limit:
-    return Limit("login-fail", settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_COOLOFF_SECONDS)
+from studyhub import ratelimit
+from studyhub.ratelimit import client_ip
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -22,7 +18,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return f"{username}|{client_ip(self.request)}" if self.request else username
 
     def clean(self):
-        limit = login_failures()
+        limit = ratelimit.limit("login")
         ident = self._ident()
         if limit.exceeded(ident):
             minutes = -(-limit.retry_after() // 60)

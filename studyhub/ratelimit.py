@@ -6,6 +6,7 @@ One place for every limit in the project: login failures, attempt starts, answer
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -46,6 +47,12 @@ class Limit:
         """Seconds until the current window ends."""
         _, bucket = self._key("")
         return max(1, int((bucket + 1) * self.window - now()))
+
+
+def limit(scope: str) -> Limit:
+    """The limit configured for `scope` in settings.RATE_LIMITS: (events, window seconds)."""
+    events, window = settings.RATE_LIMITS[scope]
+    return Limit(scope, events, window)
 
 
 def client_ip(request) -> str:

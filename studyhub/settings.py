@@ -138,9 +138,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Failed logins per (username, IP) before a cool-off, and the cool-off window in seconds.
-LOGIN_FAILURE_LIMIT = int(os.environ.get("STUDYHUB_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_COOLOFF_SECONDS = int(os.environ.get("STUDYHUB_LOGIN_COOLOFF_SECONDS", "900"))
+# Rate limits (see studyhub/ratelimit.py): scope -> (events allowed, window in seconds).
+# "login" counts failed sign-ins per (username, IP); the window is the cool-off.
+RATE_LIMITS = {
+    "login": (int(os.environ.get("STUDYHUB_LOGIN_FAILURE_LIMIT", "5")), 900),
+    "start": (20, 60),  # attempts started per learner
+    "answer": (120, 60),  # answers posted per learner
+}
 
 # Django 6.1 mailers. Development prints mail to the console; production uses SMTP
 # configured through DJANGO_EMAIL_HOST / _PORT / _USER / _PASSWORD.

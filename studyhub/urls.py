@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("courses/", include("courses.urls")),
+    path("", include("quizzes.urls")),
     path("", course_views.home, name="home"),
 ]

@@ -61,8 +61,7 @@ def test_login_and_logout(client):
 
 
 def test_login_throttling_kicks_in_and_then_lifts(client, settings, monkeypatch):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    settings.LOGIN_COOLOFF_SECONDS = 600
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": (3, 600)}
     UserFactory(username="ravi")
     clock = [1_000_000.0]
     monkeypatch.setattr(ratelimit, "now", lambda: clock[0])
@@ -79,7 +78,7 @@ def test_login_throttling_kicks_in_and_then_lifts(client, settings, monkeypatch)
 
 
 def test_an_attacker_cannot_lock_a_classmate_out_from_another_ip(client, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": (3, 600)}
     UserFactory(username="meera")
     for _ in range(5):
         login(client, "meera", "guess", ip="203.0.113.9")

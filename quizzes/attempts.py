@@ -1,0 +1,284 @@
+"""The attempt workflows: start, answer, flag and finish. Views stay thin and call these.
+
+Each function takes keyword arguments, works inside one transaction and leans on database
+constraints for integrity: one open attempt per learner and quiz, one response per slot,
+and a conditional UPDATE (state = open) so that a finish happens exactly once however many
+requests race for it.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from quizzes import grading, scheduling
+from quizzes.models import (
+    Attempt,
+    Learner,
+    Question,
+    Quiz,
+    Response,
+    ResponseOption,
+    Slot,
+    encode_answer,
+)
+
+
+class AttemptError(Exception):
+    """A request the learner can fix or understand; the message is shown to them."""
+
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class QuizUnavailable(AttemptError):
+    status = 409
+
+
+class AttemptsUsedUp(AttemptError):
+    status = 403
+
+
+class AttemptClosed(AttemptError):
+    status = 409
+
+
+def _questions_for(quiz: Quiz, rng: random.Random) -> list[Question]:
+    pool = quiz.question_pool()
+    related = ("lesson__topic__course", "topic")
+    if quiz.draw_count:
+        ids = list(pool.values_list("pk", flat=True))
+        chosen = rng.sample(ids, min(quiz.draw_count, len(ids)))
+        found = Question.objects.select_related(*related).prefetch_related("answers")
+        by_id = found.in_bulk(chosen)
+        return [by_id[pk] for pk in chosen]
+    questions = list(pool.select_related(*related).prefetch_related("answers"))
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    return questions
+
+
+def start_attempt(
+    *, quiz: Quiz, learner: Learner, now: datetime | None = None, rng: random.Random | None = None
+) -> Attempt:
+    """Resume the learner's open attempt at this quiz, or start a new one.
+
+    An expired open attempt is finished first. Questions and answer orders are frozen into
+    the slots now, so later edits to the question bank never change this attempt.
+    """
+    now = now or timezone.now()
+    rng = rng or random.Random()
+    current = Attempt.objects.filter(quiz=quiz, learner=learner, state=Attempt.State.OPEN).first()
+    if current is not None:
+        if not current.is_expired:
+            return current
+        finish_attempt(attempt=current, now=now)
+    if quiz.attempts_allowed:
+        used = Attempt.objects.filter(quiz=quiz, learner=learner).count()
+        if used >= quiz.attempts_allowed:
+            raise AttemptsUsedUp(
+                f"You have used all {quiz.attempts_allowed} attempts at this quiz. "
+                "Your results are in your history."
+            )
+    questions = _questions_for(quiz, rng)
+    if not questions:
+        raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
+    deadline = (
+        now + timedelta(minutes=quiz.time_limit) if quiz.is_exam and quiz.time_limit else None
+    )
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                learner=learner,
+                started=now,
+                deadline=deadline,
+                slot_count=len(questions),
+            )
+            Slot.objects.bulk_create(
+                Slot(
+                    attempt=attempt,
+                    number=number,
+                    question=question,
+                    snapshot=question.snapshot(rng if quiz.shuffle_answers else None),
+                )
+                for number, question in enumerate(questions, start=1)
+            )
+    except IntegrityError:
+        # A second tab or a double click started the same quiz at the same moment.
+        return Attempt.objects.get(quiz=quiz, learner=learner, state=Attempt.State.OPEN)
+    return attempt
+
+
+@dataclass
+class Saved:
+    """What happened to an answer post."""
+
+    response: Response
+    outcome: grading.Outcome | None  # the result, when the learner may see it now
+    changed: bool  # False: a replay or stale post; nothing was written
+
+
+def _new_response(attempt, slot, stored, seconds, now, **grade) -> Response:
+    return Response.objects.create(
+        slot=slot,
+        learner_id=attempt.learner_id,
+        question_id=slot.question_id,
+        answer=stored,
+        seconds=seconds,
+        created=now,
+        updated=now,
+        **grade,
+    )
+
+
+def _record_options(response: Response, outcome: grading.Outcome) -> None:
+    ResponseOption.objects.bulk_create(
+        ResponseOption(response=response, answer_id=answer_id) for answer_id in outcome.matched
+    )
+
+
+def record_answer(
+    *,
+    attempt: Attempt,
+    slot: Slot,
+    value,
+    seq: int,
+    seconds: int | None = None,
+    now: datetime | None = None,
+) -> Saved:
+    """Store a learner's answer to one slot.
+
+    Practice answers are graded at once and are final: posting again (back button, double
+    click, a retry) changes nothing and returns the stored result. Exam answers can change
+    until submitted; `seq` is the version the learner's page showed, Moodle's sequence check,
+    so a post from a stale page changes nothing. Re-sending the answer already stored counts
+    as success, which makes client retries idempotent.
+    """
+    now = now or timezone.now()
+    if not attempt.is_open:
+        raise AttemptClosed("This attempt is finished, so answers can no longer change.")
+    if attempt.is_expired:
+        finish_attempt(attempt=attempt, now=now)
+        raise AttemptClosed("Time is up: your attempt was submitted with the answers saved.")
+    stored = encode_answer(slot.kind, value)
+    response = getattr(slot, "response", None) if hasattr(slot, "response") else None
+    if attempt.quiz.is_exam:
+        return _save_exam_answer(attempt, slot, response, stored, seq, seconds, now)
+    if response is not None:
+        return Saved(response, response.outcome(), changed=False)
+    outcome = grading.grade(slot.gradable(), value)
+    try:
+        # savepoint=False: in a request this is the outermost transaction anyway, and
+        # inside a caller's transaction a savepoint would cost two round trips per answer.
+        with transaction.atomic(savepoint=False):
+            response = _new_response(
+                attempt, slot, stored, seconds, now, fraction=outcome.fraction, graded=now
+            )
+            _record_options(response, outcome)
+            scheduling.apply_reviews(
+                [
+                    scheduling.Review(
+                        learner_id=attempt.learner_id,
+                        question_id=slot.question_id,
+                        topic_id=slot.question.topic_id,
+                        fraction=outcome.fraction,
+                        seconds=seconds,
+                        when=now,
+                    )
+                ]
+            )
+    except IntegrityError:
+        response = Response.objects.select_related("slot").get(slot=slot)
+        return Saved(response, response.outcome(), changed=False)
+    return Saved(response, outcome, changed=True)
+
+
+def _save_exam_answer(attempt, slot, response, stored, seq, seconds, now) -> Saved:
+    if response is not None and response.answer == stored:
+        return Saved(response, None, changed=False)
+    if response is None:
+        if seq != 0:
+            raise AttemptClosed("This question changed since your page loaded. Please reload.")
+        try:
+            with transaction.atomic(savepoint=False):
+                response = _new_response(attempt, slot, stored, seconds, now)
+        except IntegrityError:
+            return Saved(Response.objects.get(slot=slot), None, changed=False)
+        return Saved(response, None, changed=True)
+    updated = Response.objects.filter(pk=response.pk, version=seq, fraction__isnull=True).update(
+        answer=stored, version=F("version") + 1, updated=now, seconds=seconds
+    )
+    if not updated:
+        response.refresh_from_db()
+        return Saved(response, None, changed=False)
+    response.answer, response.version, response.updated = stored, seq + 1, now
+    return Saved(response, None, changed=True)
+
+
+def set_flag(*, slot: Slot, flagged: bool) -> None:
+    Slot.objects.filter(pk=slot.pk).update(flagged=flagged)
+
+
+@transaction.atomic
+def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
+    """Grade and close an open attempt. Returns False if it was already finished.
+
+    The conditional UPDATE is the lock: of two simultaneous submits exactly one changes the
+    state, and only that one grades. Exam answers are graded here, from the frozen slots.
+    """
+    now = now or timezone.now()
+    won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
+        state=Attempt.State.FINISHED, finished=now
+    )
+    if not won:
+        return False
+    pending = list(
+        Response.objects.filter(slot__attempt=attempt, fraction__isnull=True).select_related(
+            "slot", "question"
+        )
+    )
+    for response in pending:
+        outcome = response.outcome()
+        response.fraction = outcome.fraction
+        response.graded = now
+        response.matched = outcome.matched
+    if pending:
+        Response.objects.bulk_update(pending, ["fraction", "graded"])
+        ResponseOption.objects.bulk_create(
+            ResponseOption(response=r, answer_id=a) for r in pending for a in r.matched
+        )
+        scheduling.apply_reviews(scheduling.reviews_from(pending))
+    score = Response.objects.filter(slot__attempt=attempt).aggregate(total=Sum("fraction"))["total"]
+    Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)
+    attempt.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def merge_learners(*, guest: Learner, into: Learner) -> None:
+    """Move everything a guest did into an account: nothing lost, nothing duplicated.
+
+    Both may hold an open attempt at the same quiz; the older one is finished (graded and
+    kept) so that only one stays open. Review cards are derived data, so the account's are
+    rebuilt from the combined responses rather than merged by hand.
+    """
+    if guest.pk == into.pk:
+        return
+    for mine in Attempt.objects.filter(learner=guest, state=Attempt.State.OPEN):
+        theirs = Attempt.objects.filter(
+            learner=into, quiz_id=mine.quiz_id, state=Attempt.State.OPEN
+        )
+        theirs = theirs.first()
+        if theirs is not None:
+            finish_attempt(attempt=min(mine, theirs, key=lambda a: a.started))
+    Attempt.objects.filter(learner=guest).update(learner=into)
+    Response.objects.filter(learner=guest).update(learner=into)
+    guest.delete()
+    scheduling.rebuild_cards(into)

@@ -1,0 +1,90 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from quizzes import grading
+from quizzes.models import Question, Slot
+
+MAX_TEXT = 200
+
+
+class AnswerForm(forms.Form):
+    """One answer to one slot. Choices come from the slot's own snapshot, so an option id
+    from another question (or a made-up one) is a validation error, never a crash."""
+
+    seq = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+    shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, slot: Slot, *args, partial: bool = False, **kwargs):
+        """`partial` lets a matching answer leave items unmatched (exam autosave)."""
+        super().__init__(*args, **kwargs)
+        self.slot = slot
+        snapshot = slot.snapshot
+        kind = snapshot["kind"]
+        options = [(o["id"], o["text"]) for o in snapshot["options"]]
+        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+            self.fields["choice"] = forms.TypedChoiceField(
+                choices=options, coerce=int, error_messages={"required": "Choose an answer."}
+            )
+        elif kind == Question.Kind.MULTIPLE:
+            self.fields["choice"] = forms.TypedMultipleChoiceField(
+                choices=options,
+                coerce=int,
+                error_messages={"required": "Choose at least one answer."},
+            )
+        elif kind == Question.Kind.MATCHING:
+            choices = [(c, c) for c in snapshot["choices"]]
+            for option in snapshot["options"]:
+                if option["text"].strip():
+                    self.fields[f"match-{option['id']}"] = forms.ChoiceField(
+                        choices=[("", "Choose…"), *choices],
+                        label=option["text"],
+                        required=not partial,
+                        error_messages={"required": "Choose a match for every item."},
+                    )
+        else:
+            self.fields["text"] = forms.CharField(
+                max_length=MAX_TEXT,
+                error_messages={
+                    "required": "Type your answer.",
+                    "max_length": f"Keep your answer under {MAX_TEXT} characters.",
+                },
+            )
+
+    def clean(self):
+        data = super().clean()
+        matches = [name for name in self.fields if name.startswith("match-")]
+        if matches and not self.errors and not any(data.get(name) for name in matches):
+            raise ValidationError("Choose a match for at least one item.")
+        return data
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if self.slot.kind == Question.Kind.NUMERICAL and grading.parse_number(text) is None:
+            raise ValidationError("Enter a number, such as 40 or 2.5.")
+        return text
+
+    def value(self):
+        """The answer in grading's response shape (call after is_valid())."""
+        kind = self.slot.kind
+        data = self.cleaned_data
+        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+            return data["choice"]
+        if kind == Question.Kind.MULTIPLE:
+            return frozenset(data["choice"])
+        if kind == Question.Kind.MATCHING:
+            return {
+                int(name.removeprefix("match-")): data[name]
+                for name in self.fields
+                if name.startswith("match-") and data.get(name)
+            }
+        return data["text"]
+
+    def seconds(self, now_epoch: int) -> int | None:
+        shown = self.cleaned_data.get("shown")
+        if not shown or shown > now_epoch:
+            return None
+        return min(now_epoch - shown, 3600)
+
+
+class FlagForm(forms.Form):
+    flagged = forms.BooleanField(required=False)

@@ -1,0 +1,417 @@
+"""Turning interchange questions (from GIFT or Aiken) into database rows, and back.
+
+One importer serves the `import_questions` command, the admin import page and the course
+loader. Every check runs before anything is written; the write itself is one transaction,
+so an import is all or nothing. Questions with an ID number are updated in place, keeping
+their answer rows (and so their ids in past responses) where the position is unchanged.
+"""
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from courses.models import Course, Lesson, Topic
+from quizzes import aiken, gift
+from quizzes.interchange import (
+    ANSWER_FIELDS,
+    MATCHING,
+    MULTIPLE,
+    NUMERICAL,
+    SHORT,
+    SINGLE,
+    TRUE_FALSE,
+    AnswerData,
+    ParseIssue,
+    QuestionData,
+)
+from quizzes.models import Answer, Question, Quiz, QuizQuestion, Tag
+
+FULL = 1 - 1e-6
+
+
+def problems(q: QuestionData) -> list[str]:
+    """What makes a question unusable, in words an author understands. Empty when fine."""
+    out: list[str] = []
+    answers = q.answers
+    full = [a for a in answers if a.fraction >= FULL]
+    if not q.text.strip():
+        out.append("the question has no text")
+    for a in answers:
+        if not -1 <= a.fraction <= 1:
+            out.append(f"answer “{a.text}” has a grade outside -100%..100%")
+        if a.tolerance < 0 or math.isnan(a.tolerance):
+            out.append(f"answer “{a.text}” has a negative tolerance")
+    if q.kind == SINGLE:
+        if len(answers) < 2:
+            out.append("a single-choice question needs at least two options")
+        if len(full) != 1:
+            out.append(
+                "a single-choice question needs exactly one full-credit answer "
+                f"(it has {len(full)})"
+            )
+    elif q.kind == MULTIPLE:
+        if len(answers) < 2:
+            out.append("a multiple-response question needs at least two options")
+        total = sum(a.fraction for a in answers if a.fraction > 0)
+        if abs(total - 1) > 1e-4:
+            out.append(
+                f"the positive grades of a multiple-response question must add up to 100% "
+                f"(they add up to {total:.0%})"
+            )
+    elif q.kind == TRUE_FALSE:
+        texts = sorted(a.text for a in answers)
+        if texts != ["False", "True"] or len(full) != 1:
+            out.append("a true/false question needs a True and a False answer, one of them right")
+    elif q.kind == SHORT:
+        if not answers:
+            out.append("a short-answer question needs at least one accepted answer")
+        elif not full:
+            out.append("a short-answer question needs at least one full-credit answer")
+    elif q.kind == NUMERICAL:
+        if not answers:
+            out.append("a numerical question needs at least one answer")
+        elif not full:
+            out.append("a numerical question needs at least one full-credit answer")
+        for a in answers:
+            if a.value is None and a.text != "*":
+                out.append(f"numerical answer “{a.text}” is not a number")
+    elif q.kind == MATCHING:
+        stems = [a for a in answers if a.text.strip()]
+        if len(stems) < 2:
+            out.append("a matching question needs at least two pairs")
+        if any(not a.match.strip() for a in answers):
+            out.append("every matching pair needs a right-hand side")
+    else:
+        out.append(f"unknown question kind “{q.kind}”")
+    return out
+
+
+@dataclass
+class ImportPlan:
+    """Parsed, checked questions ready to save, or the problems that stop them."""
+
+    questions: list[QuestionData] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)  # one per question
+    errors: list[ParseIssue] = field(default_factory=list)
+    warnings: list[ParseIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse(data: bytes, fmt: str):
+    """Parse file bytes as GIFT or Aiken. Raises NotUTF8Error for a non-UTF-8 file."""
+    if fmt == "aiken":
+        return aiken.parse_aiken_bytes(data)
+    return gift.parse_gift_bytes(data)
+
+
+def plan_import(data: bytes, fmt: str, *, course: Course, topic: Topic | None = None) -> ImportPlan:
+    """Parse and check a file against `course` without writing anything."""
+    result = parse(data, fmt)
+    plan = ImportPlan(errors=list(result.errors), warnings=list(result.warnings))
+    first_line: dict[str, int] = {}  # ID number -> line of the question that uses it first
+    topics = {t.slug: t for t in course.topics.all()}
+    by_title = {slugify(t.title): t for t in topics.values()}
+    lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(topic__course=course)}
+    for q in result.questions:
+        target = topic
+        if target is None and q.category:
+            last = slugify(q.category.rstrip("/").split("/")[-1])
+            target = topics.get(last) or by_title.get(last)
+        if target is None:
+            problem = (
+                f"category “{q.category}” does not name a topic of {course}"
+                if q.category
+                else f"the question has no $CATEGORY naming a topic of {course}"
+            )
+            plan.errors.append(ParseIssue(q.line, f"{problem}; choose a topic"))
+        for message in problems(q) + _lesson_problems(q, lessons):
+            plan.errors.append(ParseIssue(q.line, f"“{q.title or q.text[:40]}”: {message}"))
+        for message in _size_problems(q):
+            plan.errors.append(ParseIssue(q.line, f"“{q.title or q.text[:40]}”: {message}"))
+        if q.idnumber:
+            if q.idnumber in first_line:
+                plan.errors.append(
+                    ParseIssue(
+                        q.line,
+                        f"ID number “{q.idnumber}” is also used by the question on line "
+                        f"{first_line[q.idnumber]}",
+                    )
+                )
+            else:
+                first_line[q.idnumber] = q.line
+        if not q.explanation.strip():
+            plan.warnings.append(ParseIssue(q.line, f"“{q.title}” has no explanation (####)"))
+        plan.questions.append(q)
+        plan.topics.append(target)
+    return plan
+
+
+def _size_problems(q: QuestionData) -> list[str]:
+    """Values too long for their column: reported here, not as a database error on save."""
+    return [
+        *_too_long("ID number", [q.idnumber], Question, "idnumber"),
+        *_too_long("tag", q.tags, Tag, "name"),
+        *_too_long("right-hand side", [a.match for a in q.answers], Answer, "match"),
+        *_too_long("misconception", [a.misconception for a in q.answers], Answer, "misconception"),
+    ]
+
+
+def _too_long(what: str, values: list[str], model, name: str) -> list[str]:
+    limit = model._meta.get_field(name).max_length
+    return [
+        f"the {what} “{value[:40]}…” is longer than {limit} characters"
+        for value in values
+        if len(value) > limit
+    ]
+
+
+def existing_idnumbers(plan: ImportPlan) -> set[str]:
+    """The ID numbers in the plan that already belong to a question (saving updates those)."""
+    wanted = {q.idnumber for q in plan.questions if q.idnumber}
+    if not wanted:
+        return set()
+    return set(Question.objects.filter(idnumber__in=wanted).values_list("idnumber", flat=True))
+
+
+def _lesson_problems(q: QuestionData, lessons: Mapping[str, Lesson | set[str]]) -> list[str]:
+    if not q.lesson:
+        return []
+    slug, _, anchor = q.lesson.partition("#")
+    lesson = lessons.get(slug)
+    if lesson is None:
+        return [f"lesson “{slug}” does not exist"]
+    anchors = lesson if isinstance(lesson, set) else lesson.anchors
+    if anchor and anchor not in anchors:
+        return [f"lesson “{slug}” has no section #{anchor}"]
+    return []
+
+
+@transaction.atomic
+def save_plan(
+    plan: ImportPlan, *, course: Course, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Save every question of a checked plan in one transaction.
+
+    `progress(done, total)`, when given, is called after each question is saved.
+    """
+    if not plan.ok:
+        raise ValueError("cannot save an import plan with errors")
+    lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(topic__course=course)}
+    created = updated = 0
+    total = len(plan.questions)
+    for done, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True), start=1):
+        _, was_created = save_question(q, topic=topic, lessons=lessons)
+        created += was_created
+        updated += not was_created
+        if progress is not None:
+            progress(done, total)
+    return {"created": created, "updated": updated}
+
+
+def save_question(q: QuestionData, *, topic: Topic, lessons: Mapping[str, Lesson]):
+    """Create or update (by ID number) one question with its answers and tags."""
+    question = Question.objects.filter(idnumber=q.idnumber).first() if q.idnumber else None
+    created = question is None
+    question = question or Question(idnumber=q.idnumber)
+    slug, _, anchor = q.lesson.partition("#")
+    question.topic = topic
+    question.kind = q.kind
+    question.title = (q.title or q.text)[:255]
+    question.text = q.text
+    question.text_format = q.text_format
+    question.explanation = q.explanation
+    question.lesson = lessons.get(slug) if slug else None
+    question.anchor = anchor if question.lesson else ""
+    question.save()
+    existing = list(question.answers.order_by("order", "pk"))
+    for position, data in enumerate(q.answers):
+        answer = existing[position] if position < len(existing) else Answer(question=question)
+        _fill_answer(answer, data, position + 1)
+        answer.save()
+    if len(existing) > len(q.answers):
+        Answer.objects.filter(pk__in=[a.pk for a in existing[len(q.answers) :]]).delete()
+    question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in q.tags])
+    return question, created
+
+
+def _fill_answer(answer: Answer, data: AnswerData, order: int) -> None:
+    answer.order = order
+    for name in ANSWER_FIELDS:
+        setattr(answer, name, getattr(data, name))
+
+
+def question_data(question: Question) -> QuestionData:
+    """The interchange form of a saved question (for export and for admin validation)."""
+    lesson = f"{question.lesson.slug}#{question.anchor}" if question.lesson_id else ""
+    if lesson.endswith("#"):
+        lesson = lesson[:-1]
+    return QuestionData(
+        kind=question.kind,
+        text=question.text,
+        title=question.title,
+        text_format=question.text_format,
+        explanation=question.explanation,
+        explanation_format=question.text_format,
+        answers=[
+            AnswerData(
+                **{name: getattr(a, name) for name in ANSWER_FIELDS},
+                text_format=question.text_format,
+                feedback_format=question.text_format,
+            )
+            for a in question.answers.all()
+        ],
+        tags=[t.name for t in question.tags.all()],
+        idnumber=question.idnumber,
+        category=f"{question.topic.course.slug}/{question.topic.slug}",
+        lesson=lesson,
+    )
+
+
+def export_questions(questions: Iterable[Question], fmt: str) -> str:
+    questions = (
+        Question.objects.filter(pk__in=[q.pk for q in questions])
+        if not hasattr(questions, "prefetch_related")
+        else questions
+    )
+    data = [
+        question_data(q)
+        for q in questions.select_related("topic__course", "lesson").prefetch_related(
+            "answers", "tags"
+        )
+    ]
+    return aiken.write_aiken(data) if fmt == "aiken" else gift.write_gift(data)
+
+
+# --- The course loader's side -----------------------------------------------------------------
+
+
+def read_question_files(reader, paths: list[Path], topic_slugs: set[str], lessons: dict):
+    """Parse the course's GIFT files, reporting problems through the course reader."""
+    questions: list[QuestionData] = []
+    ids: dict[str, str] = {}
+    for path in paths:
+        text = reader.text(path)
+        if text is None:
+            continue
+        result = gift.parse_gift(text)
+        for issue in result.errors + result.warnings:
+            reader.problem(path, issue.line, issue.message)
+        for q in result.questions:
+            topic = q.category.rstrip("/").split("/")[-1] if q.category else ""
+            if topic not in topic_slugs:
+                reader.problem(path, q.line, f"$CATEGORY “{q.category}” does not name a topic")
+            if not q.idnumber:
+                reader.problem(path, q.line, "every course question needs an [id:…] comment")
+            elif q.idnumber in ids:
+                reader.problem(path, q.line, f"ID “{q.idnumber}” is also used in {ids[q.idnumber]}")
+            else:
+                ids[q.idnumber] = reader.rel(path)
+            if not q.explanation.strip():
+                reader.problem(path, q.line, "every course question needs an explanation (####)")
+            if not q.lesson:
+                reader.problem(path, q.line, "every course question needs a [lesson:slug#anchor]")
+            for message in problems(q) + _lesson_problems(q, lessons):
+                reader.problem(path, q.line, message)
+            questions.append(q)
+    return questions
+
+
+def save_questions(questions, *, course, topics, lessons) -> dict:
+    created = updated = 0
+    seen = []
+    for q in questions:
+        topic = topics[q.category.rstrip("/").split("/")[-1]]
+        question, was_created = save_question(q, topic=topic, lessons=lessons)
+        seen.append(question.pk)
+        created += was_created
+        updated += not was_created
+    stale = Question.objects.filter(topic__course=course).exclude(pk__in=seen)
+    kept = [f"question “{q.idnumber or q.pk}” (not in the files; kept)" for q in stale]
+    return {"questions": len(seen), "kept": kept}
+
+
+QUIZ_DEFAULTS = {
+    f.name: f.default
+    for f in Quiz._meta.get_fields()
+    if f.name
+    in {
+        "shuffle_questions",
+        "shuffle_answers",
+        "pass_mark",
+        "attempts_allowed",
+        "review_feedback",
+        "review_correct",
+    }
+}
+QUIZ_OPTIONAL = ("draw_count", "time_limit")
+
+
+def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) -> int:
+    for order, row in enumerate(rows, start=1):
+        quiz = Quiz.objects.filter(course=course, slug=row["slug"]).first() or Quiz(
+            course=course, slug=row["slug"]
+        )
+        quiz.title = row["title"]
+        quiz.mode = row["mode"]
+        quiz.order = order
+        quiz.topic = topics.get(row.get("topic", ""))
+        for name in QUIZ_OPTIONAL:
+            setattr(quiz, name, row.get(name))
+        for name, default in QUIZ_DEFAULTS.items():
+            setattr(quiz, name, row.get(name, default))
+        quiz.save()
+        quiz.draw_topics.set([topics[slug] for slug in row.get("draw_topics", [])])
+        QuizQuestion.objects.filter(quiz=quiz).delete()
+        by_id = Question.objects.in_bulk(row.get("questions", []), field_name="idnumber")
+        QuizQuestion.objects.bulk_create(
+            QuizQuestion(quiz=quiz, question=by_id[idn], order=i)
+            for i, idn in enumerate(row.get("questions", []))
+            if idn in by_id
+        )
+    return len(rows)
+
+
+def quiz_rows(course: Course) -> list[dict]:
+    rows = []
+    for quiz in course.quizzes.select_related("topic").prefetch_related("draw_topics"):
+        row = {"slug": quiz.slug, "title": quiz.title, "mode": quiz.mode}
+        if quiz.topic_id:
+            row["topic"] = quiz.topic.slug
+        for name in QUIZ_OPTIONAL:
+            if getattr(quiz, name) is not None:
+                row[name] = getattr(quiz, name)
+        for name, default in QUIZ_DEFAULTS.items():
+            if getattr(quiz, name) != default:
+                row[name] = getattr(quiz, name)
+        draw = [t.slug for t in quiz.draw_topics.all()]
+        if draw:
+            row["draw_topics"] = draw
+        fixed = list(
+            QuizQuestion.objects.filter(quiz=quiz).values_list("question__idnumber", flat=True)
+        )
+        if fixed:
+            row["questions"] = fixed
+        rows.append(row)
+    return rows
+
+
+def export_question_files(course: Course, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.gift"):
+        old.unlink()
+    written = []
+    for topic in course.topics.all():
+        questions = topic.questions.all()
+        if not questions.exists():
+            continue
+        path = folder / f"{topic.order:02d}-{topic.slug}.gift"
+        path.write_text(export_questions(questions, "gift"), encoding="utf-8")
+        written.append(path)
+    return written

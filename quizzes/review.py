@@ -1,0 +1,94 @@
+"""What a finished attempt's review shows, computed from the frozen slots alone.
+
+Everything here is re-derived with the pure grader from each slot's snapshot and stored
+answer, so the review matches the recorded score even after the question bank changes.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from quizzes import grading
+from quizzes.models import Attempt, Question, Quiz, Slot, decode_answer
+
+
+@dataclass
+class ReviewRow:
+    slot: Slot
+    q: dict
+    answered: bool
+    fraction: float
+    your_answer: list[SafeString] = field(default_factory=list)
+    correct_answer: list[SafeString] = field(default_factory=list)
+    feedback: list[SafeString] = field(default_factory=list)
+    hint: str = ""
+    show_feedback: bool = False
+
+    @property
+    def status(self) -> str:
+        if not self.answered:
+            return "unanswered"
+        if self.fraction >= 1 - 1e-9:
+            return "right"
+        return "partial" if self.fraction > 0 else "wrong"
+
+
+def _html(option: dict) -> SafeString:
+    return mark_safe(option["html"])  # rendered by courses.markdown at snapshot time
+
+
+def describe(slot: Slot, value) -> list[SafeString]:
+    """A response in words: the chosen options, the typed text, or the matched pairs."""
+    q = slot.snapshot
+    options = {o["id"]: o for o in q["options"]}
+    kind = q["kind"]
+    if value is None or value == "" or value == frozenset() or value == {}:
+        return []
+    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+        return [_html(options[value])] if value in options else []
+    if kind == Question.Kind.MULTIPLE:
+        return [_html(o) for o in q["options"] if o["id"] in set(value)]
+    if kind == Question.Kind.MATCHING:
+        return [
+            mark_safe(f"{options[k]['html']} → {escape(v)}")
+            for k, v in value.items()
+            if k in options
+        ]
+    return [escape(value)]
+
+
+def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
+    quiz = attempt.quiz
+    show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
+    show_feedback = not quiz.is_exam or quiz.review_feedback == Quiz.Review.AFTER_ATTEMPT
+    rows = []
+    for slot in slots:
+        response = getattr(slot, "response", None) if hasattr(slot, "response") else None
+        gradable = slot.gradable()
+        row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
+        if response is not None:
+            value = decode_answer(slot.kind, response.answer)
+            outcome = grading.grade(gradable, value)
+            row.fraction = response.fraction if response.fraction is not None else 0.0
+            row.your_answer = describe(slot, value)
+            if show_feedback:
+                row.feedback = [mark_safe(f) for f in outcome.feedback]
+                row.hint = outcome.hint
+        if show_correct:
+            row.correct_answer = describe(slot, grading.correct_response(gradable))
+        rows.append(row)
+    return rows
+
+
+def topic_breakdown(rows: list[ReviewRow]) -> list[dict]:
+    """Score per topic, in the order topics first appear in the attempt."""
+    topics: dict[int, dict] = {}
+    for row in rows:
+        topic = row.q["topic"]
+        entry = topics.setdefault(topic["id"], {"title": topic["title"], "score": 0.0, "count": 0})
+        entry["score"] += row.fraction
+        entry["count"] += 1
+    for entry in topics.values():
+        entry["percent"] = round(100 * entry["score"] / entry["count"]) if entry["count"] else 0
+    return list(topics.values())

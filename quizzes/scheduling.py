@@ -1,0 +1,135 @@
+"""Spaced review with FSRS, driven by graded answers instead of self-grading.
+
+Each graded response is one FSRS review of its question: the grade and the answer time map
+to a rating, and the maintained `fsrs` package computes the next due date. The resulting
+`ReviewCard` rows are a cache: `rebuild_cards` replays a learner's graded responses in order
+and reproduces them exactly (fuzzing is off so the replay is deterministic).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fsrs import Card, Rating, Scheduler, State
+
+from quizzes.models import Learner, Response, ReviewCard
+
+SCHEDULER = Scheduler(desired_retention=0.9, enable_fuzzing=False)
+# An answer this quick, and right, was recalled without effort.
+EASY_SECONDS = 8
+
+
+def rating_for(fraction: float, seconds: int | None = None) -> Rating:
+    """Map a grade (and how long the answer took) to the rating a learner would have chosen.
+
+    Wrong (under half marks) is Again; partly right is Hard; right is Good, or Easy when it
+    came within EASY_SECONDS.
+    """
+    if fraction < 0.5:
+        return Rating.Again
+    if fraction < 1 - 1e-9:
+        return Rating.Hard
+    if seconds is not None and seconds <= EASY_SECONDS:
+        return Rating.Easy
+    return Rating.Good
+
+
+def _card(row: ReviewCard | None) -> Card:
+    if row is None:
+        return Card()
+    return Card(
+        state=State(row.state),
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due.astimezone(UTC),
+        last_review=row.last_review.astimezone(UTC) if row.last_review else None,
+    )
+
+
+def _store(card: Card, row: ReviewCard) -> ReviewCard:
+    row.state = card.state.value
+    row.step = card.step
+    row.stability = card.stability
+    row.difficulty = card.difficulty
+    row.due = card.due
+    row.last_review = card.last_review
+    return row
+
+
+@dataclass(frozen=True)
+class Review:
+    """One graded answer, as the scheduler needs it."""
+
+    learner_id: int
+    question_id: int
+    topic_id: int
+    fraction: float
+    seconds: int | None
+    when: datetime
+
+
+def apply_reviews(reviews: Iterable[Review]) -> None:
+    """Advance the cards of these reviews (in time order) in two queries: one read, one upsert."""
+    reviews = sorted(reviews, key=lambda r: r.when)
+    if not reviews:
+        return
+    keys = {(r.learner_id, r.question_id) for r in reviews}
+    existing = {
+        (c.learner_id, c.question_id): c
+        for c in ReviewCard.objects.filter(
+            learner_id__in={k[0] for k in keys}, question_id__in={k[1] for k in keys}
+        )
+    }
+    rows: dict[tuple[int, int], ReviewCard] = {}
+    for review in reviews:
+        key = (review.learner_id, review.question_id)
+        row = rows.get(key) or existing.get(key)
+        card, _ = SCHEDULER.review_card(
+            _card(row),
+            rating_for(review.fraction, review.seconds),
+            review_datetime=review.when.astimezone(UTC),
+        )
+        row = row or ReviewCard(
+            learner_id=review.learner_id, question_id=review.question_id, topic_id=review.topic_id
+        )
+        rows[key] = _store(card, row)
+    ReviewCard.objects.bulk_create(
+        rows.values(),
+        update_conflicts=True,
+        unique_fields=["learner", "question"],
+        update_fields=["topic", "state", "step", "stability", "difficulty", "due", "last_review"],
+    )
+
+
+def reviews_from(responses: Iterable[Response]) -> list[Review]:
+    """Reviews for graded responses (load them with select_related("question"))."""
+    return [
+        Review(
+            learner_id=r.learner_id,
+            question_id=r.question_id,
+            topic_id=r.question.topic_id,
+            fraction=r.fraction,
+            seconds=r.seconds,
+            when=r.graded,
+        )
+        for r in responses
+    ]
+
+
+def rebuild_cards(learner: Learner) -> int:
+    """Recreate a learner's cards from their graded responses; return how many there are."""
+    ReviewCard.objects.filter(learner=learner).delete()
+    responses = (
+        Response.objects.graded()
+        .filter(learner=learner)
+        .select_related("question")
+        .order_by("graded", "pk")
+    )
+    apply_reviews(reviews_from(responses))
+    return ReviewCard.objects.filter(learner=learner).count()
+
+
+def retrievability(row: ReviewCard, when: datetime) -> float:
+    """Probability (0–1) that the learner still recalls this question at `when`."""
+    return SCHEDULER.get_card_retrievability(_card(row), current_datetime=when.astimezone(UTC))

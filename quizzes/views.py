@@ -1,0 +1,323 @@
+import time
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from quizzes import attempts, grading
+from quizzes.forms import AnswerForm, FlagForm
+from quizzes.models import Attempt, Learner, Question, Quiz, Slot, decode_answer, encode_answer
+from quizzes.review import describe, review_rows, topic_breakdown
+from studyhub import ratelimit
+
+TAKE = "quizzes/take.html"
+
+
+def _too_many(request, scope: str, ident: str) -> HttpResponse | None:
+    limit = ratelimit.limit(scope)
+    if limit.hit(ident) <= limit.limit:
+        return None
+    wait = limit.retry_after()
+    message = f"You are going a little fast. Please wait {wait} seconds and try again."
+    if request.htmx:
+        # Show the notice above the question instead of replacing what the learner typed.
+        response = render(request, "quizzes/_notice.html", {"notice": message}, status=429)
+        response = reswap(retarget(response, "#notices"), "innerHTML")
+    else:
+        response = render(request, "quizzes/notice.html", {"notice": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _owned_attempt(request, pk: int) -> Attempt:
+    return get_object_or_404(
+        Attempt.objects.owned_by(request).select_related("quiz__course"), pk=pk
+    )
+
+
+def _closed(request, attempt: Attempt, message: str) -> HttpResponse:
+    messages.info(request, message)
+    url = reverse("quizzes:review", args=[attempt.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _expire_if_due(request, attempt: Attempt) -> HttpResponse | None:
+    """Finish an attempt whose time ran out; the next touch of any attempt URL does it."""
+    if attempt.is_open and attempt.is_expired:
+        attempts.finish_attempt(attempt=attempt)
+        return _closed(request, attempt, "Time is up: your attempt was submitted.")
+    return None
+
+
+@require_GET
+def quiz(request, course, slug):
+    quiz = get_object_or_404(
+        Quiz.objects.select_related("course", "topic__course"), course__slug=course, slug=slug
+    )
+    learner = Learner.objects.for_request(request)
+    history = list(Attempt.objects.for_learner(learner).filter(quiz=quiz)[:10]) if learner else []
+    current = next((a for a in history if a.is_open), None)
+    return render(
+        request,
+        "quizzes/quiz.html",
+        {"quiz": quiz, "course": quiz.course, "current": current, "history": history},
+    )
+
+
+@require_POST
+def start(request, course, slug):
+    quiz = get_object_or_404(Quiz.objects.select_related("course"), course__slug=course, slug=slug)
+    learner = Learner.objects.for_request(request, create=True)
+    if limited := _too_many(request, "start", str(learner.pk)):
+        return limited
+    if request.POST.get("restart"):
+        current = Attempt.objects.for_learner(learner).open().filter(quiz=quiz).first()
+        if current is not None:
+            attempts.finish_attempt(attempt=current)
+    try:
+        attempt = attempts.start_attempt(quiz=quiz, learner=learner)
+    except attempts.AttemptError as error:
+        messages.error(request, error.message)
+        return redirect(quiz)
+    first_open = (
+        attempt.slots.filter(response__isnull=True)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+        or 1
+    )
+    return redirect("quizzes:slot", attempt.pk, first_open)
+
+
+def _slot(attempt: Attempt, number: int) -> Slot:
+    return get_object_or_404(
+        Slot.objects.select_related("response", "question"), attempt=attempt, number=number
+    )
+
+
+def _nav(attempt: Attempt) -> list[dict]:
+    rows = attempt.slots.values_list("number", "flagged", "response__id")
+    return [{"number": n, "flagged": f, "answered": r is not None} for n, f, r in rows]
+
+
+def _response(slot: Slot):
+    return getattr(slot, "response", None) if hasattr(slot, "response") else None
+
+
+def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
+    """Everything take.html needs; the result is shown only once a practice answer exists."""
+    quiz = attempt.quiz
+    response = saved.response if saved is not None else _response(slot)
+    if form is None:
+        initial = {"seq": response.version if response else 0, "shown": int(time.time())}
+        if response is not None:
+            initial.update(_initial_answer(slot, response))
+        form = AnswerForm(slot, initial=initial, partial=quiz.is_exam)
+    result = None
+    if response is not None and not quiz.is_exam:
+        response.slot = slot
+        result = saved.outcome if saved is not None and saved.outcome else response.outcome()
+    show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
+    return {
+        "attempt": attempt,
+        "quiz": quiz,
+        "slot": slot,
+        "q": slot.snapshot,
+        "form": form,
+        "response": response,
+        "result": result,
+        "percent": round(100 * result.fraction) if result else None,
+        "show_correct": show_correct,
+        "correct_answer": (
+            describe(slot, grading.correct_response(slot.gradable()))
+            if result and show_correct
+            else []
+        ),
+        "selected": _selected(form),
+        "notice": notice,
+        "is_last": slot.number == attempt.slot_count,
+    }
+
+
+def _initial_answer(slot: Slot, response) -> dict:
+    value = decode_answer(slot.kind, response.answer)
+    if slot.kind == Question.Kind.MATCHING:
+        return {f"match-{k}": v for k, v in value.items()}
+    if slot.kind == Question.Kind.MULTIPLE:
+        return {"choice": sorted(value)}
+    if slot.kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
+        return {"choice": value}
+    return {"text": value}
+
+
+def _selected(form: AnswerForm) -> set[str]:
+    """The option ids to show as chosen, from posted data or the stored answer."""
+    if "choice" not in form.fields:
+        return set()
+    value = form["choice"].value()
+    if value is None or value == "":
+        return set()
+    values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+    return {str(v) for v in values}
+
+
+@require_GET
+def take(request, pk, number):
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return expired
+    if not attempt.is_open:
+        return redirect("quizzes:review", attempt.pk)
+    slot = _slot(attempt, number)
+    context = _take_context(attempt, slot)
+    if attempt.quiz.is_exam:
+        context["nav"] = _nav(attempt)
+    return render(request, TAKE, context)
+
+
+@require_POST
+def answer(request, pk, number):
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return expired
+    if not attempt.is_open:
+        return _closed(request, attempt, "This attempt is finished; here is your review.")
+    if limited := _too_many(request, "answer", str(attempt.learner_id)):
+        return limited
+    slot = _slot(attempt, number)
+    form = AnswerForm(slot, request.POST, partial=attempt.quiz.is_exam)
+    if not form.is_valid():
+        context = _take_context(attempt, slot, form=form)
+        if attempt.quiz.is_exam and not request.htmx:
+            context["nav"] = _nav(attempt)
+        return render(request, TAKE + ("#question" if request.htmx else ""), context, status=422)
+    try:
+        saved = attempts.record_answer(
+            attempt=attempt,
+            slot=slot,
+            value=form.value(),
+            seq=form.cleaned_data["seq"],
+            seconds=form.seconds(int(time.time())),
+        )
+    except attempts.AttemptClosed as closed:
+        return _closed(request, attempt, closed.message)
+
+    if attempt.quiz.is_exam:
+        return _exam_answered(request, attempt, slot, form, saved)
+    if request.htmx:
+        notice = (
+            "" if saved.changed else "You had already answered this question. Here is your result."
+        )
+        return render(
+            request, TAKE + "#question", _take_context(attempt, slot, saved=saved, notice=notice)
+        )
+    if not saved.changed:
+        messages.info(request, "You had already answered this question. Here is your result.")
+    return redirect("quizzes:slot", attempt.pk, slot.number)
+
+
+def _exam_answered(request, attempt, slot, form, saved):
+    stale = not saved.changed and saved.response.answer != encode_answer(slot.kind, form.value())
+    if stale:
+        # Keep what the learner typed on screen, with the fresh sequence number, so they
+        # can look at it and save it again on purpose.
+        data = request.POST.copy()
+        data["seq"] = saved.response.version
+        form = AnswerForm(slot, data, partial=True)
+        form.is_valid()
+        notice = (
+            "Not saved: this answer was changed in another tab or window since this page "
+            "loaded. Your choice is still shown; save again to keep it."
+        )
+        context = _take_context(attempt, slot, form=form, notice=notice)
+        if request.htmx:
+            return render(request, TAKE + "#question", context, status=409)
+        context["nav"] = _nav(attempt)
+        return render(request, TAKE, context, status=409)
+    if request.htmx:
+        return render(
+            request, TAKE + "#status", {"slot": slot, "response": saved.response, "saved_now": True}
+        )
+    if request.POST.get("go") == "summary" or slot.number == attempt.slot_count:
+        return redirect("quizzes:summary", attempt.pk)
+    return redirect("quizzes:slot", attempt.pk, slot.number + 1)
+
+
+@require_POST
+def flag(request, pk, number):
+    attempt = _owned_attempt(request, pk)
+    if not attempt.is_open:
+        return _closed(request, attempt, "This attempt is finished.")
+    slot = _slot(attempt, number)
+    form = FlagForm(request.POST)
+    form.is_valid()
+    attempts.set_flag(slot=slot, flagged=form.cleaned_data.get("flagged", False))
+    slot.flagged = form.cleaned_data.get("flagged", False)
+    if request.htmx:
+        return render(request, TAKE + "#flag", {"attempt": attempt, "slot": slot})
+    return redirect("quizzes:slot", attempt.pk, slot.number)
+
+
+@require_GET
+def summary(request, pk):
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return expired
+    if not attempt.is_open:
+        return redirect("quizzes:review", attempt.pk)
+    nav = _nav(attempt)
+    return render(
+        request,
+        "quizzes/summary.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "nav": nav,
+            "unanswered": [r["number"] for r in nav if not r["answered"]],
+            "flagged": [r["number"] for r in nav if r["flagged"]],
+        },
+    )
+
+
+@require_POST
+def submit(request, pk):
+    attempt = _owned_attempt(request, pk)
+    if attempts.finish_attempt(attempt=attempt):
+        messages.success(request, "Submitted. Here are your results.")
+    return redirect("quizzes:review", attempt.pk)
+
+
+@require_GET
+def review(request, pk):
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return expired
+    if attempt.is_open:
+        messages.info(request, "Finish the attempt to see its review.")
+        return redirect("quizzes:slot", attempt.pk, 1)
+    slots = list(attempt.slots.select_related("response"))
+    rows = review_rows(attempt, slots)
+    return render(
+        request,
+        "quizzes/review.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "rows": rows,
+            "topics": topic_breakdown(rows),
+        },
+    )
+
+
+@require_GET
+def history(request):
+    learner = Learner.objects.for_request(request)
+    rows = (
+        Attempt.objects.for_learner(learner).select_related("quiz__course").order_by("-started")
+        if learner
+        else Attempt.objects.none()
+    )
+    return render(request, "quizzes/history.html", {"attempts": rows})

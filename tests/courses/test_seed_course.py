@@ -1,0 +1,92 @@
+"""The real seed course, loaded once: it must load, be complete and round-trip exactly."""
+
+import filecmp
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from courses.loader import export_course, load_course
+from courses.models import Course, Lesson
+from quizzes.models import Question, Quiz
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "fixtures" / "bpo-vs-kpo"
+SHARED = ROOT.parent / "shared"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course():
+    load_course(SEED)
+    return Course.objects.get(slug="bpo-vs-kpo")
+
+
+def test_every_topic_has_lessons_key_points_and_a_practice_quiz(course):
+    topics = list(course.topics.all())
+    assert len(topics) >= 10
+    for topic in topics:
+        assert topic.lessons.exists(), topic
+        assert 3 <= topic.key_points.count() <= 7, topic
+        assert topic.quizzes.filter(mode=Quiz.Mode.PRACTICE).exists(), topic
+    exam = course.quizzes.get(topic__isnull=True, mode=Quiz.Mode.EXAM)
+    assert exam.time_limit and exam.draw_count
+
+
+def test_every_lesson_cites_a_source_by_publisher_and_title(course):
+    for lesson in Lesson.objects.filter(topic__course=course):
+        sources = list(lesson.sources.all())
+        assert sources, lesson
+        assert all(s.publisher and s.title for s in sources)
+
+
+def test_the_question_bank_is_big_varied_and_linked(course):
+    questions = Question.objects.filter(topic__course=course).select_related("lesson")
+    assert questions.count() >= 100
+    per_topic = Counter(q.topic_id for q in questions)
+    assert min(per_topic.values()) >= 8 and len(per_topic) == course.topics.count()
+    kinds = Counter(q.kind for q in questions)
+    assert set(kinds) == set(Question.Kind.values)
+    assert kinds[Question.Kind.MATCHING] >= 10
+    for q in questions:
+        assert q.explanation.strip(), q.idnumber
+        assert q.lesson and q.anchor in q.lesson.anchors, q.idnumber
+
+
+def test_every_wrong_choice_option_is_labelled_with_a_misconception(course):
+    unlabelled = [
+        (q.idnumber, a.text)
+        for q in Question.objects.filter(kind__in=["single", "multiple"]).prefetch_related(
+            "answers"
+        )
+        for a in q.answers.all()
+        if a.fraction <= 0 and not a.misconception
+    ]
+    assert unlabelled == []
+
+
+def test_the_seed_course_round_trips_to_identical_files(course, tmp_path):
+    export_course(course, tmp_path)
+    comparison = filecmp.dircmp(SEED, tmp_path)
+    differing = comparison.diff_files + comparison.left_only + comparison.right_only
+    for sub in comparison.subdirs.values():
+        differing += sub.diff_files + sub.left_only + sub.right_only
+        _, mismatch, _ = filecmp.cmpfiles(sub.left, sub.right, sub.common_files, shallow=False)
+        differing += mismatch
+    _, mismatch, _ = filecmp.cmpfiles(SEED, tmp_path, comparison.common_files, shallow=False)
+    assert differing + mismatch == []
+
+
+def test_no_seed_sentence_is_copied():
+    tool = SHARED / "tools" / "seed_overlap.py"
+    if not tool.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is missing; CI must check the seed overlap")
+        pytest.skip("../shared/tools/seed_overlap.py is not beside this checkout")
+    result = subprocess.run(
+        [sys.executable, str(tool)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip().splitlines()[-1].startswith("seed sentences copied: 0 runs")

@@ -1,0 +1,33 @@
+import pytest
+from django.urls import reverse
+
+from quizzes.models import Attempt
+
+
+@pytest.fixture
+def start(client):
+    """Start (or resume) a quiz as the test client; return the open attempt."""
+
+    def start(quiz, as_client=None):
+        c = as_client or client
+        response = c.post(reverse("quizzes:start", args=[quiz.course.slug, quiz.slug]))
+        assert response.status_code == 302, response.content
+        return Attempt.objects.filter(quiz=quiz).order_by("-pk").first()
+
+    return start
+
+
+def slot_url(attempt, number=1, action=""):
+    name = {"": "quizzes:slot", "answer": "quizzes:answer", "flag": "quizzes:flag"}[action]
+    return reverse(name, args=[attempt.pk, number])
+
+
+def right_choice(slot):
+    return next(o["id"] for o in slot.snapshot["options"] if o["fraction"] >= 1)
+
+
+def wrong_choice(slot):
+    return next(o["id"] for o in slot.snapshot["options"] if o["fraction"] <= 0)
+
+
+HX = {"HX-Request": "true"}
