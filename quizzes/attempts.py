@@ -8,7 +8,7 @@ requests race for it.
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -89,9 +89,7 @@ def start_attempt(
     questions = _questions_for(quiz, rng)
     if not questions:
         raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
-    deadline = (
-        now + timedelta(minutes=quiz.time_limit) if quiz.is_exam and quiz.time_limit else None
-    )
+    deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(

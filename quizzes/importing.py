@@ -9,6 +9,7 @@ their answer rows (and so their ids in past responses) where the position is unc
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -350,7 +351,7 @@ QUIZ_DEFAULTS = {
         "review_correct",
     }
 }
-QUIZ_OPTIONAL = ("draw_count", "time_limit")
+QUIZ_OPTIONAL = ("draw_count",)  # time_limit is handled apart: minutes in the file
 
 
 def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) -> int:
@@ -366,6 +367,8 @@ def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) 
             setattr(quiz, name, row.get(name))
         for name, default in QUIZ_DEFAULTS.items():
             setattr(quiz, name, row.get(name, default))
+        minutes = row.get("time_limit")
+        quiz.time_limit = timedelta(minutes=minutes) if minutes else None
         quiz.save()
         quiz.draw_topics.set([topics[slug] for slug in row.get("draw_topics", [])])
         QuizQuestion.objects.filter(quiz=quiz).delete()
@@ -387,6 +390,8 @@ def quiz_rows(course: Course) -> list[dict]:
         for name in QUIZ_OPTIONAL:
             if getattr(quiz, name) is not None:
                 row[name] = getattr(quiz, name)
+        if quiz.time_limit is not None:
+            row["time_limit"] = quiz.time_limit_minutes
         for name, default in QUIZ_DEFAULTS.items():
             if getattr(quiz, name) != default:
                 row[name] = getattr(quiz, name)

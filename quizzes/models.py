@@ -254,8 +254,10 @@ class Quiz(models.Model):
     )
     shuffle_questions = models.BooleanField(default=True)
     shuffle_answers = models.BooleanField(default=True)
-    time_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Minutes. Exams only; empty means no limit."
+    time_limit = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="Exams only, e.g. 00:30:00 for 30 minutes; empty means no limit.",
     )
     pass_mark = models.PositiveSmallIntegerField(default=60, help_text="Percent needed to pass.")
     attempts_allowed = models.PositiveSmallIntegerField(
@@ -284,6 +286,12 @@ class Quiz(models.Model):
 
     def get_absolute_url(self):
         return reverse("quizzes:quiz", args=[self.course.slug, self.slug])
+
+    @property
+    def time_limit_minutes(self) -> int | None:
+        if self.time_limit is None:
+            return None
+        return max(1, round(self.time_limit.total_seconds() / 60))
 
     def clean(self):
         if self.time_limit and self.mode != self.Mode.EXAM:

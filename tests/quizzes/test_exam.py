@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def exam():
-    return quiz_with_questions(3, mode=Quiz.Mode.EXAM, time_limit=20, shuffle_questions=False)
+    return quiz_with_questions(
+        3, mode=Quiz.Mode.EXAM, time_limit=timedelta(minutes=20), shuffle_questions=False
+    )
 
 
 def test_exam_answers_autosave_and_survive_a_reload(client, start, exam):
