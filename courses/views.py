@@ -4,6 +4,8 @@ from django.views.decorators.http import require_GET
 
 from courses import search as course_search
 from courses.models import Course, FAQEntry, GlossaryTerm, Lesson, Topic
+from quizzes import progress
+from quizzes.models import Learner, Quiz
 
 
 @require_GET
@@ -15,10 +17,12 @@ def home(request):
 @require_GET
 def course(request, course):
     course = get_object_or_404(Course, slug=course)
-    topics = course.topics.annotate(lesson_count=Count("lessons"))
-    exams = course.quizzes.filter(topic__isnull=True)
+    # Each topic with the learner's level on it (empty for a first-time visitor).
+    topics = progress.topics_with_counts(course=course)
+    stats = progress.topic_stats(Learner.objects.for_request(request), topics)
+    exams = course.quizzes.filter(topic__isnull=True, purpose="standard")
     return render(
-        request, "courses/course.html", {"course": course, "topics": topics, "exams": exams}
+        request, "courses/course.html", {"course": course, "stats": stats, "exams": exams}
     )
 
 
@@ -29,7 +33,7 @@ def topic(request, course, topic):
             Prefetch("lessons", Lesson.objects.defer("body", "body_html")),
             "key_points",
             "faqs",
-            "quizzes",
+            Prefetch("quizzes", Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD)),
         ),
         course__slug=course,
         slug=topic,

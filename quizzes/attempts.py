@@ -64,13 +64,25 @@ def _questions_for(quiz: Quiz, rng: random.Random) -> list[Question]:
     return questions
 
 
+def _by_ids(ids: list[int]) -> list[Question]:
+    found = Question.objects.select_related("lesson__topic__course", "topic")
+    by_id = found.prefetch_related("answers").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def start_attempt(
-    *, quiz: Quiz, learner: Learner, now: datetime | None = None, rng: random.Random | None = None
+    *,
+    quiz: Quiz,
+    learner: Learner,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+    question_ids: list[int] | None = None,
 ) -> Attempt:
     """Resume the learner's open attempt at this quiz, or start a new one.
 
     An expired open attempt is finished first. Questions and answer orders are frozen into
     the slots now, so later edits to the question bank never change this attempt.
+    `question_ids` picks the questions (in that order) for a personal review session.
     """
     now = now or timezone.now()
     rng = rng or random.Random()
@@ -86,7 +98,7 @@ def start_attempt(
                 f"You have used all {quiz.attempts_allowed} attempts at this quiz. "
                 "Your results are in your history."
             )
-    questions = _questions_for(quiz, rng)
+    questions = _questions_for(quiz, rng) if question_ids is None else _by_ids(question_ids)
     if not questions:
         raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
     deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None

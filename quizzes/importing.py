@@ -383,7 +383,8 @@ def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) 
 
 def quiz_rows(course: Course) -> list[dict]:
     rows = []
-    for quiz in course.quizzes.select_related("topic").prefetch_related("draw_topics"):
+    standard = course.quizzes.filter(purpose=Quiz.Purpose.STANDARD)
+    for quiz in standard.select_related("topic").prefetch_related("draw_topics"):
         row = {"slug": quiz.slug, "title": quiz.title, "mode": quiz.mode}
         if quiz.topic_id:
             row["topic"] = quiz.topic.slug

@@ -225,6 +225,11 @@ class Quiz(models.Model):
         AFTER_ATTEMPT = "after", "After the attempt is submitted"
         NEVER = "never", "Never"
 
+    class Purpose(models.TextChoices):
+        STANDARD = "standard", "A quiz learners pick"
+        REVIEW = "review", "Spaced review of due questions (built per learner)"
+        MISTAKES = "mistakes", "A learner's mistakes in one topic (built per learner)"
+
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
     topic = models.ForeignKey(
         Topic,
@@ -237,6 +242,7 @@ class Quiz(models.Model):
     slug = models.SlugField()
     title = models.CharField(max_length=200)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.STANDARD)
     order = models.PositiveIntegerField(default=0)
     questions = models.ManyToManyField(
         Question, through="QuizQuestion", blank=True, related_name="quizzes"
@@ -292,6 +298,21 @@ class Quiz(models.Model):
         if self.time_limit is None:
             return None
         return max(1, round(self.time_limit.total_seconds() / 60))
+
+    @classmethod
+    def personal(cls, course: Course, purpose: str, topic: Topic | None = None) -> "Quiz":
+        """The course's review or mistakes quiz: its questions are chosen per learner."""
+        slug = purpose if topic is None else f"{purpose}-{topic.slug}"
+        titles = {
+            cls.Purpose.REVIEW: "Review what is due",
+            cls.Purpose.MISTAKES: f"Practise my mistakes: {topic.title if topic else ''}",
+        }
+        quiz, _ = cls.objects.get_or_create(
+            course=course,
+            slug=slug,
+            defaults={"title": titles[purpose], "purpose": purpose, "topic": topic},
+        )
+        return quiz
 
     def clean(self):
         if self.time_limit and self.mode != self.Mode.EXAM:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.template.response import TemplateResponse
 
@@ -6,8 +7,9 @@ class DatabaseUnavailableMiddleware:
     """Answer 503 with a friendly page when the database cannot be reached.
 
     Only connection-level failures are caught: integrity or programming errors are bugs and
-    must still surface as 500s. `DatabaseError` subclasses raised by a read-only or full disk
-    also land here, so a learner sees "try again" rather than a stack trace.
+    must still surface as 500s. `DatabaseError` itself (a read-only or full disk) also lands
+    here, so a learner sees "try again" rather than a stack trace. In development the real
+    error is shown instead, since it is usually a missing migration.
     """
 
     def __init__(self, get_response):
@@ -17,10 +19,10 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if (
-            not isinstance(exception, OperationalError | InterfaceError)
-            and type(exception) is not DatabaseError
-        ):
+        if settings.DEBUG:
+            return None
+        unavailable = isinstance(exception, OperationalError | InterfaceError)
+        if not unavailable and type(exception) is not DatabaseError:
             return None
         response = TemplateResponse(request, "503.html", status=503)
         response["Retry-After"] = "5"

@@ -8,6 +8,7 @@ from studyhub.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/login/",

@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +20,11 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": False}, status=503)
     return JsonResponse({"status": "ok", "database": True})
+
+
+@require_GET
+def favicon(request):
+    return redirect(static("studyhub/icon.svg"), permanent=True)
 
 
 @require_http_methods(["GET", "POST"])

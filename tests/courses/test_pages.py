@@ -129,3 +129,24 @@ def test_revision_sheet_is_printable(client):
     html = client.get(reverse("courses:revision", args=[course.slug, topic.slug])).content.decode()
     assert "Key points" in html and "Back office" in html
     assert "no-print" in html
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_course_page_with_a_learners_levels_keeps_its_budget(
+    client, django_assert_max_num_queries, n
+):
+    from quizzes import attempts
+    from tests.factories import LearnerFactory, QuestionFactory, quiz_with_questions
+
+    course, topic, _ = build_course(n)
+    learner = LearnerFactory()
+    quiz = quiz_with_questions(0, topic=topic, questions=[QuestionFactory(topic=topic)])
+    attempt = attempts.start_attempt(quiz=quiz, learner=learner)
+    slot = attempt.slots.get()
+    attempts.record_answer(
+        attempt=attempt, slot=slot, value=slot.snapshot["options"][0]["id"], seq=0
+    )
+    client.force_login(learner.user)
+    with django_assert_max_num_queries(9):
+        html = client.get(course.get_absolute_url()).content.decode()
+    assert "your level" in html

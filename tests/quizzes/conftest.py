@@ -31,3 +31,15 @@ def wrong_choice(slot):
 
 
 HX = {"HX-Request": "true"}
+
+# A small, valid GIFT file used by the import tests.
+GOOD_GIFT = """\
+// [id:kpo-meaning] [tag:basics]
+::KPO meaning::What does KPO stand for?{
+\t=Knowledge process outsourcing#Yes.
+\t~Key process outsourcing#No.
+\t####KPO means knowledge process outsourcing.
+}
+
+::BPO came first::BPO came before KPO.{TRUE####It did.}
+"""

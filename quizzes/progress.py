@@ -1,0 +1,295 @@
+"""Progress per topic, derived from stored answers only.
+
+Two halves. `topic_stats` asks the database a fixed number of aggregate queries, however
+many topics, attempts or responses there are. `level` and `how_to_raise` are pure rules over
+the resulting numbers, documented on the dashboard (see LEVEL_RULES) and tested at their
+boundaries. Nothing here is stored: every figure can be recomputed from the responses.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+
+from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from courses.models import Topic
+from quizzes import scheduling
+from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
+
+# "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
+# slip among twenty costs five points, never a whole level at once.
+RECENT = 20
+
+
+class Level(IntEnum):
+    NOT_STARTED = 0
+    ATTEMPTED = 1
+    FAMILIAR = 2
+    PROFICIENT = 3
+    MASTERED = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    seen: float  # share of the topic's questions answered at least once
+    accuracy: float  # recent accuracy
+    recall: float | None = None  # recall likely today (FSRS retrievability)
+
+
+# The ladder, lowest first; a learner holds the highest level whose every bar they clear.
+LEVEL_RULES = (
+    Rule(Level.FAMILIAR, seen=0.4, accuracy=0.6),
+    Rule(Level.PROFICIENT, seen=0.7, accuracy=0.8),
+    Rule(Level.MASTERED, seen=0.9, accuracy=0.9, recall=0.8),
+)
+
+
+@dataclass(frozen=True)
+class TopicStats:
+    topic: Topic
+    total: int  # questions in the topic
+    seen: int = 0  # distinct questions answered
+    answers: int = 0  # graded answers
+    recent_accuracy: float | None = None
+    recall_today: float | None = None
+    last_practised: datetime | None = None
+    next_due: datetime | None = None
+    due_now: int = 0
+
+    @property
+    def seen_share(self) -> float:
+        return self.seen / self.total if self.total else 0.0
+
+    @property
+    def level(self) -> Level:
+        return level(self)
+
+    @property
+    def how_to_raise(self) -> list[str]:
+        return how_to_raise(self)
+
+    @property
+    def percent(self) -> int:
+        """Progress up the ladder, for the bar: 0, 25, 50, 75 or 100."""
+        return self.level * 25
+
+
+def _clears(stats: TopicStats, rule: Rule) -> bool:
+    if stats.seen_share < rule.seen or (stats.recent_accuracy or 0) < rule.accuracy:
+        return False
+    return rule.recall is None or (stats.recall_today or 0) >= rule.recall
+
+
+def level(stats: TopicStats) -> Level:
+    if stats.answers == 0:
+        return Level.NOT_STARTED
+    held = Level.ATTEMPTED
+    for rule in LEVEL_RULES:
+        if not _clears(stats, rule):
+            break
+        held = rule.level
+    return held
+
+
+def how_to_raise(stats: TopicStats) -> list[str]:
+    """What would lift this topic to the next level, in plain words."""
+    current = level(stats)
+    if current == Level.MASTERED:
+        return ["You have mastered this topic. Keep reviewing when items fall due."]
+    if current == Level.NOT_STARTED:
+        return ["Answer a practice question in this topic to get started."]
+    rule = next(r for r in LEVEL_RULES if r.level == current + 1)
+    steps = []
+    need_seen = max(0, _ceil(rule.seen * stats.total) - stats.seen)
+    if need_seen:
+        steps.append(
+            f"Answer {need_seen} more question{'s' if need_seen != 1 else ''} you have not seen "
+            f"({stats.seen} of {stats.total} so far; {rule.level.label} needs {rule.seen:.0%})."
+        )
+    accuracy = stats.recent_accuracy or 0
+    if accuracy < rule.accuracy:
+        steps.append(
+            f"Raise recent accuracy from {accuracy:.0%} to {rule.accuracy:.0%}: "
+            "practise your mistakes in this topic."
+        )
+    if rule.recall is not None and (stats.recall_today or 0) < rule.recall:
+        steps.append(
+            f"Lift recall likely today from {(stats.recall_today or 0):.0%} to "
+            f"{rule.recall:.0%} by answering the questions due for review."
+        )
+    return steps
+
+
+def _ceil(x: float) -> int:
+    return int(-(-x // 1))
+
+
+def topic_stats(
+    learner: Learner | None, topics: list[Topic], now: datetime | None = None
+) -> list[TopicStats]:
+    """Stats for each topic, in three queries besides the topics' own (fixed, not per topic).
+
+    `topics` must be annotated with `question_count` (see `topics_with_counts`).
+    """
+    now = now or timezone.now()
+    if learner is None:
+        return [TopicStats(t, t.question_count) for t in topics]
+    ids = [t.pk for t in topics]
+    graded = Response.objects.graded().filter(learner=learner, question__topic__in=ids)
+    totals = {
+        row["question__topic"]: row
+        for row in graded.values("question__topic").annotate(
+            seen=Count("question", distinct=True), answers=Count("pk"), last=Max("graded")
+        )
+    }
+    recent: dict[int, list[float]] = defaultdict(list)
+    rows = (
+        graded.annotate(
+            topic_id=F("question__topic"),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("question__topic"),
+                order_by=[F("graded").desc(), F("pk").desc()],
+            ),
+        )
+        .filter(rank__lte=RECENT)
+        .values_list("topic_id", "fraction")
+    )
+    for topic_id, fraction in rows:
+        recent[topic_id].append(fraction)
+    recall: dict[int, list[float]] = defaultdict(list)
+    due: dict[int, list] = defaultdict(list)
+    for card in ReviewCard.objects.filter(learner=learner, topic__in=ids):
+        recall[card.topic_id].append(scheduling.retrievability(card, now))
+        due[card.topic_id].append(card.due)
+    stats = []
+    for topic in topics:
+        row = totals.get(topic.pk)
+        if row is None:
+            stats.append(TopicStats(topic, topic.question_count))
+            continue
+        scores, chances, dues = recent[topic.pk], recall[topic.pk], due[topic.pk]
+        stats.append(
+            TopicStats(
+                topic,
+                topic.question_count,
+                seen=row["seen"],
+                answers=row["answers"],
+                recent_accuracy=sum(scores) / len(scores) if scores else None,
+                recall_today=sum(chances) / len(chances) if chances else None,
+                last_practised=row["last"],
+                next_due=min(dues) if dues else None,
+                due_now=sum(1 for d in dues if d <= now),
+            )
+        )
+    return stats
+
+
+def topics_with_counts(**filters):
+    return list(
+        Topic.objects.filter(**filters)
+        .select_related("course")
+        .annotate(
+            question_count=Count("questions", distinct=True),
+            lesson_count=Count("lessons", distinct=True),
+        )
+        .order_by("course__title", "order", "pk")
+    )
+
+
+def weakest(stats: list[TopicStats], n: int = 3) -> list[TopicStats]:
+    """Started topics below mastery, weakest first: lowest level, then lowest accuracy."""
+    started = [s for s in stats if Level.NOT_STARTED < s.level < Level.MASTERED]
+    return sorted(started, key=lambda s: (s.level, s.recent_accuracy or 0))[:n]
+
+
+def missed_sections(learner: Learner, topics: list[Topic]) -> dict[int, list[dict]]:
+    """Per topic, the lesson sections behind questions whose latest answer was not right."""
+    latest = (
+        Response.objects.graded()
+        .filter(learner=learner, question=OuterRef("pk"))
+        .order_by("-graded", "-pk")
+        .values("fraction")[:1]
+    )
+    questions = (
+        Question.objects.filter(topic__in=topics, responses__learner=learner, lesson__isnull=False)
+        .annotate(latest=Subquery(latest))
+        .filter(latest__lt=1)
+        .select_related("lesson__topic__course")
+        .distinct()
+    )
+    sections: dict[int, dict[tuple, dict]] = defaultdict(dict)
+    for q in questions:
+        key = (q.lesson_id, q.anchor)
+        heading = next((h["text"] for h in q.lesson.headings if h["anchor"] == q.anchor), "")
+        entry = sections[q.topic_id].setdefault(
+            key,
+            {"url": q.lesson_url, "lesson": q.lesson.title, "section": heading, "missed": 0},
+        )
+        entry["missed"] += 1
+    return {topic_id: list(entries.values()) for topic_id, entries in sections.items()}
+
+
+def due_questions(learner: Learner, *, course=None, now: datetime | None = None, limit=10):
+    """Questions due for review, most overdue first."""
+    now = now or timezone.now()
+    cards = ReviewCard.objects.filter(learner=learner, due__lte=now)
+    if course is not None:
+        cards = cards.filter(topic__course=course)
+    return list(cards.order_by("due").values_list("question_id", flat=True)[:limit])
+
+
+def mistake_questions(learner: Learner, topic: Topic, limit: int = 10) -> list[int]:
+    """Questions in a topic whose latest answer was not fully right."""
+    latest = (
+        Response.objects.graded()
+        .filter(learner=learner, question=OuterRef("pk"))
+        .order_by("-graded", "-pk")
+        .values("fraction")[:1]
+    )
+    return list(
+        Question.objects.filter(topic=topic, responses__learner=learner)
+        .annotate(latest=Subquery(latest))
+        .filter(latest__lt=1)
+        .distinct()
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def recent_scores(learner: Learner, n: int = 20) -> list[Attempt]:
+    """The learner's last n finished attempts, oldest first, for the sparkline."""
+    attempts = (
+        Attempt.objects.for_learner(learner)
+        .finished()
+        .filter(slot_count__gt=0)
+        .select_related("quiz")
+        .order_by("-finished")[:n]
+    )
+    return list(reversed(attempts))
+
+
+def exam_day(stats: list[TopicStats], learner: Learner, day: datetime) -> list[dict]:
+    """Predicted recall per topic on an exam day, lowest (review first) first.
+
+    Recall covers the questions studied so far; questions never answered count as not
+    recalled in the expected score, so coverage matters as much as memory.
+    """
+    cards = ReviewCard.objects.filter(learner=learner, topic__in=[s.topic for s in stats])
+    recall: dict[int, list[float]] = defaultdict(list)
+    for card in cards:
+        recall[card.topic_id].append(scheduling.retrievability(card, day))
+    rows = []
+    for s in stats:
+        chances = recall[s.topic.pk]
+        studied = sum(chances) / len(chances) if chances else None
+        expected = sum(chances) / s.total if s.total else 0.0
+        rows.append({"stats": s, "recall": studied, "expected": expected})
+    return sorted(rows, key=lambda r: (r["expected"], r["stats"].topic.order))

@@ -1,0 +1,280 @@
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from fsrs import Rating
+
+from quizzes import attempts, progress, scheduling
+from quizzes.models import Attempt, Learner, Quiz, Response, ResponseOption, ReviewCard
+from tests.factories import (
+    LearnerFactory,
+    LessonFactory,
+    QuestionFactory,
+    TopicFactory,
+    UserFactory,
+    quiz_with_questions,
+)
+from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def answer(learner, question, right: bool, when: datetime, seconds=20):
+    """One graded practice answer at a frozen time."""
+    quiz = quiz_with_questions(0, topic=question.topic, questions=[question])
+    attempt = attempts.start_attempt(quiz=quiz, learner=learner, now=when)
+    slot = attempt.slots.get()
+    value = right_choice(slot) if right else wrong_choice(slot)
+    attempts.record_answer(
+        attempt=attempt, slot=slot, value=value, seq=0, seconds=seconds, now=when
+    )
+    attempts.finish_attempt(attempt=attempt, now=when)
+    return ReviewCard.objects.get(learner=learner, question=question)
+
+
+# FSRS scheduling --------------------------------------------------------------------------
+
+
+def test_ratings_come_from_the_grade_and_the_answer_time():
+    assert scheduling.rating_for(0.0) == Rating.Again
+    assert scheduling.rating_for(0.49) == Rating.Again
+    assert scheduling.rating_for(0.5) == Rating.Hard
+    assert scheduling.rating_for(1.0, seconds=30) == Rating.Good
+    assert scheduling.rating_for(1.0, seconds=5) == Rating.Easy
+    assert scheduling.rating_for(1.0) == Rating.Good
+
+
+def test_right_answers_push_the_due_date_out_and_a_wrong_one_brings_it_back():
+    learner, question = LearnerFactory(), QuestionFactory()
+    first = answer(learner, question, right=True, when=T0)
+    assert first.due > T0
+    second = answer(learner, question, right=True, when=first.due)
+    third = answer(learner, question, right=True, when=second.due)
+    gaps = [first.due - T0, second.due - first.due, third.due - second.due]
+    assert gaps[0] < gaps[1] < gaps[2]  # each success spaces the next review further out
+    lapse = answer(learner, question, right=False, when=third.due)
+    assert lapse.due - third.due < timedelta(days=1)  # a miss comes back within the day
+    assert lapse.stability < third.stability
+
+
+def test_cards_rebuilt_from_responses_equal_the_live_ones():
+    learner = LearnerFactory()
+    q1, q2 = QuestionFactory(), QuestionFactory()
+    answer(learner, q1, True, T0)
+    answer(learner, q2, False, T0 + timedelta(hours=1))
+    answer(learner, q1, False, T0 + timedelta(days=3))
+    live = {
+        c.question_id: (c.due, c.stability, c.difficulty, c.state)
+        for c in ReviewCard.objects.filter(learner=learner)
+    }
+    assert scheduling.rebuild_cards(learner) == 2
+    rebuilt = {
+        c.question_id: (c.due, c.stability, c.difficulty, c.state)
+        for c in ReviewCard.objects.filter(learner=learner)
+    }
+    assert rebuilt == live
+
+
+def test_exam_answers_schedule_reviews_only_when_submitted(client, start):
+    quiz = quiz_with_questions(2, mode=Quiz.Mode.EXAM)
+    attempt = start(quiz)
+    slot = attempt.slots.get(number=1)
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    assert not ReviewCard.objects.exists()  # nothing leaks into progress mid-exam
+    client.post(f"/attempts/{attempt.pk}/submit")
+    assert ReviewCard.objects.count() == 1
+
+
+# Progress derived from answers --------------------------------------------------------------
+
+
+def test_topic_stats_come_from_stored_answers():
+    learner = LearnerFactory()
+    topic = TopicFactory()
+    questions = [QuestionFactory(topic=topic) for _ in range(5)]
+    for i, q in enumerate(questions[:4]):
+        answer(learner, q, right=i != 0, when=T0 + timedelta(minutes=i))
+    [stats] = progress.topic_stats(learner, progress.topics_with_counts(pk=topic.pk), now=T0)
+    assert (stats.total, stats.seen, stats.answers) == (5, 4, 4)
+    assert stats.recent_accuracy == 0.75
+    assert stats.level == progress.Level.FAMILIAR
+    assert stats.last_practised == T0 + timedelta(minutes=3)
+    assert stats.recall_today is not None and stats.next_due is not None
+
+
+def test_recent_accuracy_only_counts_the_last_twenty_answers():
+    learner = LearnerFactory()
+    question = QuestionFactory()
+    for i in range(5):
+        answer(learner, question, right=False, when=T0 + timedelta(days=i))
+    for i in range(20):
+        answer(learner, question, right=True, when=T0 + timedelta(days=10 + i))
+    [stats] = progress.topic_stats(
+        learner, progress.topics_with_counts(pk=question.topic_id), now=T0 + timedelta(days=40)
+    )
+    assert stats.answers == 25 and stats.recent_accuracy == 1.0
+
+
+# Dashboard ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topics, per_topic", [(1, 1), (5, 4), (12, 10)])
+def test_dashboard_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, topics, per_topic
+):
+    user = UserFactory()
+    learner = Learner.objects.create(user=user)
+    for _ in range(topics):
+        topic = TopicFactory()
+        lesson = LessonFactory(topic=topic)
+        for j in range(per_topic):
+            q = QuestionFactory(topic=topic, lesson=lesson, anchor="first-section")
+            answer(learner, q, right=j % 2 == 0, when=T0)
+    client.force_login(user)
+    with django_assert_max_num_queries(10):
+        response = client.get("/progress/")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="level"') == topics
+
+
+def test_dashboard_shows_levels_revise_next_and_review_due(client, start):
+    lesson = LessonFactory()
+    questions = [
+        QuestionFactory(topic=lesson.topic, lesson=lesson, anchor="second-section")
+        for _ in range(3)
+    ]
+    quiz = quiz_with_questions(0, topic=lesson.topic, questions=questions, shuffle_questions=False)
+    attempt = start(quiz)
+    for slot in attempt.slots.all():
+        client.post(
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+        )
+    ReviewCard.objects.update(due=T0)  # everything is due
+    html = client.get("/progress/").content.decode()
+    assert "Attempted" in html
+    assert "3 questions</strong> are due for review" in html
+    assert f'href="{lesson.get_absolute_url()}#second-section"' in html  # Revise next
+    assert "(3 missed)" in html
+    assert "Practise my mistakes" in html
+
+
+def test_a_review_session_is_built_from_due_items(client, start):
+    quiz = quiz_with_questions(4)
+    attempt = start(quiz)
+    for slot in attempt.slots.all()[:3]:
+        client.post(
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+        )
+    due = list(ReviewCard.objects.values_list("question_id", flat=True))
+    ReviewCard.objects.update(due=T0)
+    response = client.post(f"/progress/{quiz.course.slug}/review")
+    review = Attempt.objects.get(quiz__purpose=Quiz.Purpose.REVIEW)
+    assert response["Location"] == slot_url(review, 1)
+    assert sorted(review.slots.values_list("question_id", flat=True)) == sorted(due)
+
+
+def test_practise_my_mistakes_picks_only_questions_last_answered_wrongly(client, start):
+    quiz = quiz_with_questions(4, shuffle_questions=False)
+    attempt = start(quiz)
+    slots = list(attempt.slots.all())
+    for slot in slots:
+        choice = wrong_choice(slot) if slot.number <= 2 else right_choice(slot)
+        client.post(slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": choice})
+    topic = quiz.topic
+    client.post(f"/progress/{topic.course.slug}/{topic.slug}/mistakes")
+    session = Attempt.objects.get(quiz__purpose=Quiz.Purpose.MISTAKES)
+    assert sorted(session.slots.values_list("question_id", flat=True)) == sorted(
+        s.question_id for s in slots[:2]
+    )
+
+
+def test_nothing_due_says_so(client):
+    quiz = quiz_with_questions(1)
+    response = client.post(f"/progress/{quiz.course.slug}/review", follow=True)
+    assert "Nothing is due for review right now" in response.content.decode()
+
+
+def test_exam_day_predicts_recall_per_topic_weakest_first(client, start):
+    strong, weak = TopicFactory(title="Strong topic"), TopicFactory(title="Weak topic")
+    for topic, right in ((strong, True), (weak, False)):
+        quiz = quiz_with_questions(2, topic=topic)
+        attempt = start(quiz)
+        for slot in attempt.slots.all():
+            choice = right_choice(slot) if right else wrong_choice(slot)
+            client.post(slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": choice})
+    day = (timezone.localdate() + timedelta(days=60)).isoformat()
+    html = client.get("/progress/exam-day/", {"date": day}).content.decode()
+    assert html.index("Weak topic") < html.index("Strong topic")
+    assert "Expected score" in html
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2001-01-01", "9999-12-31", ""])
+def test_exam_day_rejects_bad_dates_clearly(client, bad):
+    response = client.get("/progress/exam-day/", {"date": bad})
+    assert response.status_code == 400
+    assert 'class="msg error"' in response.content.decode()
+
+
+def test_guest_progress_and_review_cards_carry_over_on_sign_up(client, start):
+    quiz = quiz_with_questions(2)
+    attempt = start(quiz)
+    for slot in attempt.slots.all():
+        client.post(
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+        )
+    guest_cards = set(ReviewCard.objects.values_list("question_id", "due"))
+    client.post(
+        "/accounts/signup/",
+        {"username": "nia", "password1": "s3cret-Pass-phrase", "password2": "s3cret-Pass-phrase"},
+    )
+    learner = Learner.objects.get(user__username="nia")
+    assert set(learner.cards.values_list("question_id", "due")) == guest_cards
+    assert "Attempted" in client.get("/progress/").content.decode()
+
+
+# Your data ----------------------------------------------------------------------------------
+
+
+def test_export_gives_every_answer_in_json_and_csv(client, start):
+    user = UserFactory(username="ola")
+    client.force_login(user)
+    quiz = quiz_with_questions(2)
+    attempt = start(quiz)
+    for slot in attempt.slots.all():
+        client.post(
+            slot_url(attempt, slot.number, "answer"),
+            {"seq": 0, "choice": right_choice(slot)},
+            headers=HX,
+        )
+    data = json.loads(client.get("/progress/my-data.json").content)
+    assert data["account"]["username"] == "ola"
+    assert [len(a["answers"]) for a in data["attempts"]] == [2]
+    assert len(data["review_schedule"]) == 2
+    rows = list(csv.DictReader(io.StringIO(client.get("/progress/my-data.csv").content.decode())))
+    assert len(rows) == 2 and {r["score"] for r in rows} == {"1.0"}
+
+
+def test_deleting_an_account_leaves_nothing_behind(client, start):
+    user = UserFactory()
+    client.force_login(user)
+    attempt = start(quiz_with_questions(1))
+    slot = attempt.slots.get()
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    wrong = client.post("/progress/my-data/", {"confirm": "on", "password": "nope"})
+    assert wrong.status_code == 400 and "That password is not right" in wrong.content.decode()
+    done = client.post("/progress/my-data/", {"confirm": "on", "password": "correct-horse-battery"})
+    assert done.status_code == 302
+    assert not type(user).objects.filter(pk=user.pk).exists()
+    for model in (Learner, Attempt, Response, ResponseOption, ReviewCard):
+        assert not model.objects.exists(), model
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_a_guest_can_delete_their_data_too(client, start):
+    start(quiz_with_questions(1))
+    assert client.post("/progress/my-data/", {"confirm": "on"}).status_code == 302
+    assert not Learner.objects.exists() and not Attempt.objects.exists()
