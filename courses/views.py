@@ -44,7 +44,10 @@ def topic(request, course, topic):
 @require_GET
 def lesson(request, course, topic, lesson):
     lesson = get_object_or_404(
-        Lesson.objects.select_related("topic__course").prefetch_related("sources"),
+        Lesson.objects.select_related("topic__course").prefetch_related(
+            "sources",
+            Prefetch("topic__quizzes", Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD)),
+        ),
         topic__course__slug=course,
         topic__slug=topic,
         slug=lesson,

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from quizzes import grading
 from quizzes.models import Question, Slot
@@ -88,3 +89,43 @@ class AnswerForm(forms.Form):
 
 class FlagForm(forms.Form):
     flagged = forms.BooleanField(required=False)
+
+
+class ExamDayForm(forms.Form):
+    date = forms.DateField(
+        label="Exam date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+    )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError("Choose today or a date in the future.")
+        if (day - today).days > 3 * 365:
+            raise forms.ValidationError("Choose a date within the next three years.")
+        return day
+
+
+class DeleteDataForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand this deletes my account, attempts and progress for good."
+    )
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput, required=False, strip=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is None:
+            del self.fields["password"]
+        else:
+            self.fields["password"].required = True
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if self.user is not None and not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right.")
+        return password

@@ -1,4 +1,5 @@
 import random
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -597,3 +598,55 @@ class ReviewCard(models.Model):
 
     def __str__(self):
         return f"{self.learner} · {self.question_id} due {self.due:%Y-%m-%d}"
+
+
+def new_join_code() -> str:
+    """Eight characters that are easy to read aloud and type (no 0/O or 1/I/L)."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Cohort(models.Model):
+    """A class an instructor runs. Learners join with its link or code."""
+
+    name = models.CharField(max_length=120)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cohorts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="owned_cohorts",
+        help_text="The instructor who runs the class and sees its report.",
+    )
+    code = models.CharField(max_length=12, unique=True, default=new_join_code, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="cohorts", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "class"
+        verbose_name_plural = "classes"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("quizzes:join", args=[self.code])
+
+
+class Membership(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cohort", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "user"], name="one_membership_per_class")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.cohort}"

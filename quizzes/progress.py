@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from django.db.models import Count, F, Max, OuterRef, Subquery, Window
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -135,62 +135,79 @@ def _ceil(x: float) -> int:
 def topic_stats(
     learner: Learner | None, topics: list[Topic], now: datetime | None = None
 ) -> list[TopicStats]:
-    """Stats for each topic, in three queries besides the topics' own (fixed, not per topic).
-
-    `topics` must be annotated with `question_count` (see `topics_with_counts`).
-    """
-    now = now or timezone.now()
+    """One learner's stats for each topic (see `stats_by_learner`)."""
     if learner is None:
         return [TopicStats(t, t.question_count) for t in topics]
+    return stats_by_learner([learner.pk], topics, now)[learner.pk]
+
+
+def stats_by_learner(
+    learner_ids: list[int],
+    topics: list[Topic],
+    now: datetime | None = None,
+    responses: Q | None = None,
+) -> dict[int, list[TopicStats]]:
+    """Stats per learner and topic in three queries, however many learners, topics or answers.
+
+    `topics` must be annotated with `question_count` (see `topics_with_counts`);
+    `responses` narrows the answers counted (e.g. one quiz, a date range).
+    """
+    now = now or timezone.now()
     ids = [t.pk for t in topics]
-    graded = Response.objects.graded().filter(learner=learner, question__topic__in=ids)
+    graded = Response.objects.graded().filter(learner__in=learner_ids, question__topic__in=ids)
+    if responses is not None:
+        graded = graded.filter(responses)
     totals = {
-        row["question__topic"]: row
-        for row in graded.values("question__topic").annotate(
+        (row["learner"], row["question__topic"]): row
+        for row in graded.values("learner", "question__topic").annotate(
             seen=Count("question", distinct=True), answers=Count("pk"), last=Max("graded")
         )
     }
-    recent: dict[int, list[float]] = defaultdict(list)
+    recent: dict[tuple, list[float]] = defaultdict(list)
     rows = (
         graded.annotate(
             topic_id=F("question__topic"),
             rank=Window(
                 RowNumber(),
-                partition_by=F("question__topic"),
+                partition_by=[F("learner"), F("question__topic")],
                 order_by=[F("graded").desc(), F("pk").desc()],
             ),
         )
         .filter(rank__lte=RECENT)
-        .values_list("topic_id", "fraction")
+        .values_list("learner", "topic_id", "fraction")
     )
-    for topic_id, fraction in rows:
-        recent[topic_id].append(fraction)
-    recall: dict[int, list[float]] = defaultdict(list)
-    due: dict[int, list] = defaultdict(list)
-    for card in ReviewCard.objects.filter(learner=learner, topic__in=ids):
-        recall[card.topic_id].append(scheduling.retrievability(card, now))
-        due[card.topic_id].append(card.due)
-    stats = []
-    for topic in topics:
-        row = totals.get(topic.pk)
-        if row is None:
-            stats.append(TopicStats(topic, topic.question_count))
-            continue
-        scores, chances, dues = recent[topic.pk], recall[topic.pk], due[topic.pk]
-        stats.append(
-            TopicStats(
-                topic,
-                topic.question_count,
-                seen=row["seen"],
-                answers=row["answers"],
-                recent_accuracy=sum(scores) / len(scores) if scores else None,
-                recall_today=sum(chances) / len(chances) if chances else None,
-                last_practised=row["last"],
-                next_due=min(dues) if dues else None,
-                due_now=sum(1 for d in dues if d <= now),
+    for learner_id, topic_id, fraction in rows:
+        recent[learner_id, topic_id].append(fraction)
+    recall: dict[tuple, list[float]] = defaultdict(list)
+    due: dict[tuple, list] = defaultdict(list)
+    for card in ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids):
+        key = (card.learner_id, card.topic_id)
+        recall[key].append(scheduling.retrievability(card, now))
+        due[key].append(card.due)
+    result: dict[int, list[TopicStats]] = {}
+    for learner_id in learner_ids:
+        stats = result[learner_id] = []
+        for topic in topics:
+            key = (learner_id, topic.pk)
+            row = totals.get(key)
+            if row is None:
+                stats.append(TopicStats(topic, topic.question_count))
+                continue
+            scores, chances, dues = recent[key], recall[key], due[key]
+            stats.append(
+                TopicStats(
+                    topic,
+                    topic.question_count,
+                    seen=row["seen"],
+                    answers=row["answers"],
+                    recent_accuracy=sum(scores) / len(scores) if scores else None,
+                    recall_today=sum(chances) / len(chances) if chances else None,
+                    last_practised=row["last"],
+                    next_due=min(dues) if dues else None,
+                    due_now=sum(1 for d in dues if d <= now),
+                )
             )
-        )
-    return stats
+    return result
 
 
 def topics_with_counts(**filters):

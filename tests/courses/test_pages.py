@@ -43,7 +43,7 @@ def test_every_course_page_has_a_fixed_query_budget(client, django_assert_max_nu
         "home": ("/", 2),
         "course": (course.get_absolute_url(), 3),
         "topic": (topic.get_absolute_url(), 5),
-        "lesson": (lessons[n // 2].get_absolute_url(), 3),
+        "lesson": (lessons[n // 2].get_absolute_url(), 4),
         "glossary": (reverse("courses:glossary", args=[course.slug]), 3),
         "faq": (reverse("courses:faq", args=[course.slug]), 3),
         "search": (reverse("courses:search", args=[course.slug]) + "?q=Term", 4),

@@ -1,26 +1,30 @@
 import time
-from datetime import datetime
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from courses.models import Course, Topic
-from quizzes import attempts, exports, grading, progress
+from quizzes import attempts, grading
 from quizzes.forms import AnswerForm, FlagForm
-from quizzes.models import Attempt, Learner, Question, Quiz, Slot, decode_answer, encode_answer
+from quizzes.models import (
+    Attempt,
+    Learner,
+    Question,
+    Quiz,
+    Slot,
+    decode_answer,
+    encode_answer,
+)
 from quizzes.review import describe, review_rows, topic_breakdown
 from studyhub import ratelimit
 
 TAKE = "quizzes/take.html"
 
 
-def _too_many(request, scope: str, ident: str) -> HttpResponse | None:
+def too_many(request, scope: str, ident: str) -> HttpResponse | None:
     limit = ratelimit.limit(scope)
     if limit.hit(ident) <= limit.limit:
         return None
@@ -59,7 +63,10 @@ def _expire_if_due(request, attempt: Attempt) -> HttpResponse | None:
 @require_GET
 def quiz(request, course, slug):
     quiz = get_object_or_404(
-        Quiz.objects.select_related("course", "topic__course"), course__slug=course, slug=slug
+        Quiz.objects.select_related("course", "topic__course"),
+        course__slug=course,
+        slug=slug,
+        purpose=Quiz.Purpose.STANDARD,
     )
     learner = Learner.objects.for_request(request)
     history = list(Attempt.objects.for_learner(learner).filter(quiz=quiz)[:10]) if learner else []
@@ -73,11 +80,16 @@ def quiz(request, course, slug):
 
 @require_POST
 def start(request, course, slug):
-    quiz = get_object_or_404(Quiz.objects.select_related("course"), course__slug=course, slug=slug)
+    quiz = get_object_or_404(
+        Quiz.objects.select_related("course"),
+        course__slug=course,
+        slug=slug,
+        purpose=Quiz.Purpose.STANDARD,
+    )
     learner = Learner.objects.for_request(request, create=True)
-    if limited := _too_many(request, "start", str(learner.pk)):
+    if limited := too_many(request, "start", str(learner.pk)):
         return limited
-    if request.POST.get("restart"):
+    if request.POST.get("restart") and not quiz.is_exam:
         current = Attempt.objects.for_learner(learner).open().filter(quiz=quiz).first()
         if current is not None:
             attempts.finish_attempt(attempt=current)
@@ -189,7 +201,7 @@ def answer(request, pk, number):
         return expired
     if not attempt.is_open:
         return _closed(request, attempt, "This attempt is finished; here is your review.")
-    if limited := _too_many(request, "answer", str(attempt.learner_id)):
+    if limited := too_many(request, "answer", str(attempt.learner_id)):
         return limited
     slot = _slot(attempt, number)
     form = AnswerForm(slot, request.POST, partial=attempt.quiz.is_exam)
@@ -325,184 +337,3 @@ def history(request):
         else Attempt.objects.none()
     )
     return render(request, "quizzes/history.html", {"attempts": rows})
-
-
-# --- Progress -------------------------------------------------------------------------------
-
-
-def _sparkline(attempts, width=300, height=48) -> dict:
-    """Points for an SVG polyline of attempt scores (0–100 %), oldest first."""
-    values = [a.percent for a in attempts]
-    if not values:
-        return {"points": "", "values": []}
-    step = width / max(1, len(values) - 1)
-    points = " ".join(
-        f"{i * step:.1f},{height - 4 - (v / 100) * (height - 8):.1f}" for i, v in enumerate(values)
-    )
-    return {
-        "points": points,
-        "values": [round(v) for v in values],
-        "width": width,
-        "height": height,
-    }
-
-
-@require_GET
-def dashboard(request):
-    learner = Learner.objects.for_request(request)
-    topics = progress.topics_with_counts()
-    stats = progress.topic_stats(learner, topics)
-    weakest = progress.weakest(stats)
-    missed = progress.missed_sections(learner, [s.topic for s in weakest]) if learner else {}
-    history = progress.recent_scores(learner) if learner else []
-    due = sum(s.due_now for s in stats)
-    courses: dict = {}
-    for s in stats:
-        group = courses.setdefault(s.topic.course, {"started": [], "fresh": []})
-        group["started" if s.answers else "fresh"].append(s)
-    return render(
-        request,
-        "quizzes/dashboard.html",
-        {
-            "learner": learner,
-            "courses": courses,
-            "weakest": [(s, missed.get(s.topic.pk, [])) for s in weakest],
-            "due": due,
-            "next_due": min((s.next_due for s in stats if s.next_due), default=None),
-            "history": history,
-            "spark": _sparkline(history),
-            "rules": progress.LEVEL_RULES,
-            "today": timezone.localdate(),
-        },
-    )
-
-
-class ExamDayForm(forms.Form):
-    date = forms.DateField(
-        label="Exam date",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        input_formats=["%Y-%m-%d"],
-    )
-
-    def clean_date(self):
-        day = self.cleaned_data["date"]
-        today = timezone.localdate()
-        if day < today:
-            raise forms.ValidationError("Choose today or a date in the future.")
-        if (day - today).days > 3 * 365:
-            raise forms.ValidationError("Choose a date within the next three years.")
-        return day
-
-
-@require_GET
-def exam_day(request):
-    learner = Learner.objects.for_request(request)
-    form = ExamDayForm(request.GET or None)
-    rows = []
-    if form.is_valid() and learner is not None:
-        day = form.cleaned_data["date"]
-        moment = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=9))
-        topics = progress.topics_with_counts()
-        rows = progress.exam_day(progress.topic_stats(learner, topics), learner, moment)
-    status = 400 if request.GET and not form.is_valid() else 200
-    return render(
-        request,
-        "quizzes/exam_day.html",
-        {"form": form, "rows": rows, "learner": learner},
-        status=status,
-    )
-
-
-@require_POST
-def review_session(request, course):
-    course = get_object_or_404(Course, slug=course)
-    learner = Learner.objects.for_request(request)
-    ids = progress.due_questions(learner, course=course) if learner else []
-    if not ids:
-        messages.info(request, "Nothing is due for review right now. Well done!")
-        return redirect("quizzes:dashboard")
-    return _start_personal(request, Quiz.personal(course, Quiz.Purpose.REVIEW), learner, ids)
-
-
-@require_POST
-def mistakes_session(request, course, topic):
-    topic = get_object_or_404(
-        Topic.objects.select_related("course"), course__slug=course, slug=topic
-    )
-    learner = Learner.objects.for_request(request)
-    ids = progress.mistake_questions(learner, topic) if learner else []
-    if not ids:
-        messages.info(request, f"No mistakes to practise in “{topic.title}”.")
-        return redirect("quizzes:dashboard")
-    quiz = Quiz.personal(topic.course, Quiz.Purpose.MISTAKES, topic)
-    return _start_personal(request, quiz, learner, ids)
-
-
-def _start_personal(request, quiz, learner, ids):
-    if limited := _too_many(request, "start", str(learner.pk)):
-        return limited
-    # A personal session is rebuilt from what is due now, so an unfinished one is closed.
-    current = Attempt.objects.for_learner(learner).open().filter(quiz=quiz).first()
-    if current is not None:
-        attempts.finish_attempt(attempt=current)
-    attempt = attempts.start_attempt(quiz=quiz, learner=learner, question_ids=ids)
-    return redirect("quizzes:slot", attempt.pk, 1)
-
-
-# --- Your data ------------------------------------------------------------------------------
-
-
-class DeleteDataForm(forms.Form):
-    confirm = forms.BooleanField(
-        label="I understand this deletes my account, attempts and progress for good."
-    )
-    password = forms.CharField(
-        label="Your password", widget=forms.PasswordInput, required=False, strip=False
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        if user is None:
-            del self.fields["password"]
-        else:
-            self.fields["password"].required = True
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if self.user is not None and not self.user.check_password(password):
-            raise forms.ValidationError("That password is not right.")
-        return password
-
-
-@require_http_methods(["GET", "POST"])
-def my_data(request):
-    learner = Learner.objects.for_request(request)
-    user = request.user if request.user.is_authenticated else None
-    form = DeleteDataForm(request.POST or None, user=user)
-    if request.method == "POST":
-        if form.is_valid():
-            exports.delete_everything(request, learner)
-            messages.success(request, "Your account and all your data have been deleted.")
-            return redirect("home")
-        return render(
-            request, "quizzes/my_data.html", {"form": form, "learner": learner}, status=400
-        )
-    return render(request, "quizzes/my_data.html", {"form": form, "learner": learner})
-
-
-@require_GET
-def export_data(request, fmt):
-    learner = Learner.objects.for_request(request)
-    if learner is None:
-        data = {"exported": timezone.now().isoformat(), "account": None, "attempts": []}
-        data["review_schedule"] = []
-    else:
-        data = exports.learner_data(learner)
-    stamp = timezone.localdate().isoformat()
-    if fmt == "csv":
-        response = HttpResponse(exports.as_csv(data), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(exports.as_json(data), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="studyhub-data-{stamp}.{fmt}"'
-    return response
