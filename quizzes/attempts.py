@@ -30,41 +30,35 @@ from quizzes.models import (
 class AttemptError(Exception):
     """A request the learner can fix or understand; the message is shown to them."""
 
-    status = 400
-
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
 class QuizUnavailable(AttemptError):
-    status = 409
+    pass
 
 
 class AttemptsUsedUp(AttemptError):
-    status = 403
+    pass
 
 
 class AttemptClosed(AttemptError):
-    status = 409
+    pass
 
 
-def _questions_for(quiz: Quiz, rng: random.Random) -> list[Question]:
-    pool = quiz.question_pool()
-    related = ("lesson__topic__course", "topic")
+def _question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
+    """The quiz's questions for one attempt: drawn at random, shuffled, or in order."""
+    ids = list(quiz.question_pool().values_list("pk", flat=True))
     if quiz.draw_count:
-        ids = list(pool.values_list("pk", flat=True))
-        chosen = rng.sample(ids, min(quiz.draw_count, len(ids)))
-        found = Question.objects.select_related(*related).prefetch_related("answers")
-        by_id = found.in_bulk(chosen)
-        return [by_id[pk] for pk in chosen]
-    questions = list(pool.select_related(*related).prefetch_related("answers"))
+        return rng.sample(ids, min(quiz.draw_count, len(ids)))
     if quiz.shuffle_questions:
-        rng.shuffle(questions)
-    return questions
+        rng.shuffle(ids)
+    return ids
 
 
-def _by_ids(ids: list[int]) -> list[Question]:
+def _load(ids: list[int]) -> list[Question]:
+    """Questions in the given order, with everything a snapshot needs, in two queries."""
     found = Question.objects.select_related("lesson__topic__course", "topic")
     by_id = found.prefetch_related("answers").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -98,7 +92,7 @@ def start_attempt(
                 f"You have used all {quiz.attempts_allowed} attempts at this quiz. "
                 "Your results are in your history."
             )
-    questions = _questions_for(quiz, rng) if question_ids is None else _by_ids(question_ids)
+    questions = _load(_question_ids(quiz, rng) if question_ids is None else question_ids)
     if not questions:
         raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
     deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None

@@ -39,7 +39,7 @@ class Learner(models.Model):
     """Whoever answers questions: a signed-in user, or a guest known by their session.
 
     Every attempt, response and review card hangs off a learner, so moving a guest's work
-    into an account on sign-up is one UPDATE per table (see `Learner.merge_into`).
+    into an account on sign-up is one UPDATE per table (see `attempts.merge_learners`).
     """
 
     user = models.OneToOneField(
@@ -55,10 +55,6 @@ class Learner(models.Model):
 
     def __str__(self):
         return self.user.get_username() if self.user_id else f"Guest #{self.pk}"
-
-    @property
-    def is_guest(self) -> bool:
-        return self.user_id is None
 
 
 class Tag(models.Model):

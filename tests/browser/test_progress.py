@@ -45,3 +45,21 @@ def test_progress_pages_pass_axe_when_empty(page):
     for path in ("/progress/", "/progress/exam-day/", "/progress/my-data/"):
         page.goto(path)
         assert axe_violations(page) == [], path
+
+
+def test_joining_a_class_on_a_phone_passes_axe(page):
+    from quizzes.models import Cohort
+    from tests.factories import CourseFactory, UserFactory
+
+    teacher = UserFactory(username="teacher")
+    cohort = Cohort.objects.create(name="Commerce 12B", course=CourseFactory(), owner=teacher)
+    UserFactory(username="learner-one")
+    page.goto("/accounts/login/?next=" + cohort.get_absolute_url())
+    page.get_by_label("Username").fill("learner-one")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name="Join “Commerce 12B”").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Join the class").click()
+    assert page.get_by_text("You have joined").is_visible()
+    assert axe_violations(page) == []
