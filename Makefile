@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 COURSE := fixtures/bpo-vs-kpo
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two passes of the whole suite; xdist spreads each over the machine's cores.
+PYTEST_ARGS ?= -n auto
 
 # The first interpreter >= 3.12 that actually runs: $PYTHON, then python3.1x on PATH
 # (a pyenv shim can exist and still fail), then pyenv's own versions, newest first.

@@ -35,9 +35,12 @@ def rating_for(fraction: float, seconds: int | None = None) -> Rating:
 
 
 def _card(row: ReviewCard | None) -> Card:
+    # An explicit card_id matters: without one, fsrs.Card() sleeps 1 ms to make its
+    # timestamp id unique, which would cost a millisecond per card on every dashboard.
     if row is None:
-        return Card()
+        return Card(card_id=0)
     return Card(
+        card_id=row.question_id,
         state=State(row.state),
         step=row.step,
         stability=row.stability,

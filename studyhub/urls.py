@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("bench/", include("studyhub.bench")),  # empty unless STUDYHUB_BENCH=1
     path("courses/", include("courses.urls")),
     path("", include("quizzes.urls")),
     path("", course_views.home, name="home"),

@@ -69,7 +69,11 @@ def quiz(request, course, slug):
         purpose=Quiz.Purpose.STANDARD,
     )
     learner = Learner.objects.for_request(request)
-    history = list(Attempt.objects.for_learner(learner).filter(quiz=quiz)[:10]) if learner else []
+    history = (
+        list(Attempt.objects.for_learner(learner).filter(quiz=quiz).select_related("quiz")[:10])
+        if learner
+        else []
+    )
     current = next((a for a in history if a.is_open), None)
     return render(
         request,
