@@ -142,12 +142,6 @@ def _new_response(attempt, slot, stored, seconds, now, **grade) -> Response:
     )
 
 
-def _record_options(response: Response, outcome: grading.Outcome) -> None:
-    ResponseOption.objects.bulk_create(
-        ResponseOption(response=response, answer_id=answer_id) for answer_id in outcome.matched
-    )
-
-
 def record_answer(
     *,
     attempt: Attempt,
@@ -185,7 +179,6 @@ def record_answer(
             response = _new_response(
                 attempt, slot, stored, seconds, now, fraction=outcome.fraction, graded=now
             )
-            _record_options(response, outcome)
             scheduling.apply_reviews(
                 [
                     scheduling.Review(
@@ -235,7 +228,9 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
     """Grade and close an open attempt. Returns False if it was already finished.
 
     The conditional UPDATE is the lock: of two simultaneous submits exactly one changes the
-    state, and only that one grades. Exam answers are graded here, from the frozen slots.
+    state, and only that one grades. Exam answers are graded here, from the frozen slots,
+    and every answer's chosen options are recorded for the item analysis, which counts
+    finished attempts only.
     """
     now = now or timezone.now()
     won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.OPEN).update(
@@ -243,21 +238,20 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
     )
     if not won:
         return False
-    pending = list(
-        Response.objects.filter(slot__attempt=attempt, fraction__isnull=True).select_related(
-            "slot", "question"
-        )
+    responses = list(
+        Response.objects.filter(slot__attempt=attempt).select_related("slot", "question")
     )
-    for response in pending:
+    pending = [r for r in responses if r.fraction is None]
+    options = []
+    for response in responses:
         outcome = response.outcome()
-        response.fraction = outcome.fraction
-        response.graded = now
-        response.matched = outcome.matched
+        options += [ResponseOption(response=response, answer_id=a) for a in outcome.matched]
+        if response.fraction is None:
+            response.fraction = outcome.fraction
+            response.graded = now
+    ResponseOption.objects.bulk_create(options)
     if pending:
         Response.objects.bulk_update(pending, ["fraction", "graded"])
-        ResponseOption.objects.bulk_create(
-            ResponseOption(response=r, answer_id=a) for r in pending for a in r.matched
-        )
         scheduling.apply_reviews(scheduling.reviews_from(pending))
     score = Response.objects.filter(slot__attempt=attempt).aggregate(total=Sum("fraction"))["total"]
     Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)
