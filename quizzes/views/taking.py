@@ -60,6 +60,16 @@ def _expire_if_due(request, attempt: Attempt) -> HttpResponse | None:
     return None
 
 
+def _open_attempt(request, pk: int) -> tuple[Attempt, HttpResponse | None]:
+    """The requester's open attempt, or (for an expired or finished one) where to go instead."""
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return attempt, expired
+    if not attempt.is_open:
+        return attempt, _closed(request, attempt, "This attempt is finished; here is its review.")
+    return attempt, None
+
+
 @require_GET
 def quiz(request, course, slug):
     quiz = get_object_or_404(
@@ -186,11 +196,9 @@ def _selected(form: AnswerForm) -> set[str]:
 
 @require_GET
 def take(request, pk, number):
-    attempt = _owned_attempt(request, pk)
-    if expired := _expire_if_due(request, attempt):
-        return expired
-    if not attempt.is_open:
-        return redirect("quizzes:review", attempt.pk)
+    attempt, elsewhere = _open_attempt(request, pk)
+    if elsewhere:
+        return elsewhere
     slot = _slot(attempt, number)
     context = _take_context(attempt, slot)
     if attempt.quiz.is_exam:
@@ -200,11 +208,9 @@ def take(request, pk, number):
 
 @require_POST
 def answer(request, pk, number):
-    attempt = _owned_attempt(request, pk)
-    if expired := _expire_if_due(request, attempt):
-        return expired
-    if not attempt.is_open:
-        return _closed(request, attempt, "This attempt is finished; here is your review.")
+    attempt, elsewhere = _open_attempt(request, pk)
+    if elsewhere:
+        return elsewhere
     if limited := too_many(request, "answer", str(attempt.learner_id)):
         return limited
     slot = _slot(attempt, number)
@@ -268,9 +274,9 @@ def _exam_answered(request, attempt, slot, form, saved):
 
 @require_POST
 def flag(request, pk, number):
-    attempt = _owned_attempt(request, pk)
-    if not attempt.is_open:
-        return _closed(request, attempt, "This attempt is finished.")
+    attempt, elsewhere = _open_attempt(request, pk)
+    if elsewhere:
+        return elsewhere
     slot = _slot(attempt, number)
     form = FlagForm(request.POST)
     form.is_valid()
@@ -283,11 +289,9 @@ def flag(request, pk, number):
 
 @require_GET
 def summary(request, pk):
-    attempt = _owned_attempt(request, pk)
-    if expired := _expire_if_due(request, attempt):
-        return expired
-    if not attempt.is_open:
-        return redirect("quizzes:review", attempt.pk)
+    attempt, elsewhere = _open_attempt(request, pk)
+    if elsewhere:
+        return elsewhere
     nav = _nav(attempt)
     return render(
         request,
