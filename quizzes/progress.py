@@ -180,10 +180,13 @@ def stats_by_learner(
         recent[learner_id, topic_id].append(fraction)
     recall: dict[tuple, list[float]] = defaultdict(list)
     due: dict[tuple, list] = defaultdict(list)
-    for card in ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids):
-        key = (card.learner_id, card.topic_id)
-        recall[key].append(scheduling.retrievability(card, now))
-        due[key].append(card.due)
+    cards = ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids).values_list(
+        "learner_id", "topic_id", "stability", "last_review", "due"
+    )
+    for learner_id, topic_id, stability, last_review, due_at in cards:
+        key = (learner_id, topic_id)
+        recall[key].append(scheduling.recall_probability(stability, last_review, now))
+        due[key].append(due_at)
     result: dict[int, list[TopicStats]] = {}
     for learner_id in learner_ids:
         stats = result[learner_id] = []

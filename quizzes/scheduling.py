@@ -133,6 +133,21 @@ def rebuild_cards(learner: Learner) -> int:
     return ReviewCard.objects.filter(learner=learner).count()
 
 
+# FSRS's forgetting curve, R = (1 + FACTOR · t / S) ^ DECAY with t in whole days, from the
+# scheduler's own parameters. It is evaluated here on plain numbers because reports compute
+# it for tens of thousands of cards (test_scheduling checks it matches fsrs exactly).
+DECAY = -SCHEDULER.parameters[20]
+FACTOR = 0.9 ** (1 / DECAY) - 1
+
+
+def recall_probability(stability: float | None, last_review: datetime | None, when: datetime):
+    """Probability (0–1) of recalling a question at `when`; 0 if it was never reviewed."""
+    if stability is None or last_review is None:
+        return 0.0
+    elapsed_days = max(0, (when - last_review).days)
+    return (1 + FACTOR * elapsed_days / stability) ** DECAY
+
+
 def retrievability(row: ReviewCard, when: datetime) -> float:
-    """Probability (0–1) that the learner still recalls this question at `when`."""
-    return SCHEDULER.get_card_retrievability(_card(row), current_datetime=when.astimezone(UTC))
+    """Probability (0–1) that the learner still recalls this card's question at `when`."""
+    return recall_probability(row.stability, row.last_review, when)

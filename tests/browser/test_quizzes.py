@@ -167,3 +167,23 @@ def test_question_page_first_view_is_light(page, practice_quiz):
     assert weight["script_bytes"] <= 20_000
     assert weight["requests"] <= 6
     fresh.close()
+
+
+def test_pages_fit_a_320_pixel_screen(browser, live_server, practice_quiz):
+    """The narrowest phones: nothing scrolls sideways, every control stays tappable."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto(practice_quiz.get_absolute_url())
+    page.get_by_role("button", name="Start practising").click()
+    for path in ["/", practice_quiz.get_absolute_url(), page.url, "/progress/", "/accounts/login/"]:
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+        small = page.evaluate(
+            """selector => [...document.querySelectorAll(selector)]
+                .map(e => (e.closest('label') || e).getBoundingClientRect())
+                .filter(r => r.width > 0 && (r.height < 44 || r.width < 44)).length""",
+            "button, .button, input[type=radio], input[type=checkbox], select, "
+            "input[type=text], header a",
+        )
+        assert small == 0, path
+    context.close()

@@ -278,3 +278,16 @@ def test_a_guest_can_delete_their_data_too(client, start):
     start(quiz_with_questions(1))
     assert client.post("/progress/my-data/", {"confirm": "on"}).status_code == 302
     assert not Learner.objects.exists() and not Attempt.objects.exists()
+
+
+def test_recall_probability_matches_the_fsrs_package():
+    learner = LearnerFactory()
+    question = QuestionFactory()
+    card = answer(learner, question, right=True, when=T0)
+    card = answer(learner, question, right=False, when=T0 + timedelta(days=2))
+    fsrs_card = scheduling._card(card)
+    for days in (0, 1, 7, 30, 365):
+        when = T0 + timedelta(days=days, hours=5)
+        expected = scheduling.SCHEDULER.get_card_retrievability(fsrs_card, when)
+        assert scheduling.retrievability(card, when) == pytest.approx(expected, rel=1e-12)
+    assert scheduling.recall_probability(None, None, T0) == 0.0
