@@ -172,28 +172,28 @@ def record_answer(
     if response is not None:
         return Saved(response, response.outcome(), changed=False)
     outcome = grading.grade(slot.gradable(), value)
+    # The answer is committed on its own, before the review card: the card is derived data
+    # (scheduling.rebuild_cards recreates it), so it needs no shared transaction, and the
+    # learner's answer is safe at the earliest moment.
     try:
-        # savepoint=False: in a request this is the outermost transaction anyway, and
-        # inside a caller's transaction a savepoint would cost two round trips per answer.
-        with transaction.atomic(savepoint=False):
-            response = _new_response(
-                attempt, slot, stored, seconds, now, fraction=outcome.fraction, graded=now
-            )
-            scheduling.apply_reviews(
-                [
-                    scheduling.Review(
-                        learner_id=attempt.learner_id,
-                        question_id=slot.question_id,
-                        topic_id=slot.question.topic_id,
-                        fraction=outcome.fraction,
-                        seconds=seconds,
-                        when=now,
-                    )
-                ]
-            )
-    except IntegrityError:
+        response = _new_response(
+            attempt, slot, stored, seconds, now, fraction=outcome.fraction, graded=now
+        )
+    except IntegrityError:  # a double click or second tab got there first
         response = Response.objects.select_related("slot").get(slot=slot)
         return Saved(response, response.outcome(), changed=False)
+    scheduling.apply_reviews(
+        [
+            scheduling.Review(
+                learner_id=attempt.learner_id,
+                question_id=slot.question_id,
+                topic_id=slot.question.topic_id,
+                fraction=outcome.fraction,
+                seconds=seconds,
+                when=now,
+            )
+        ]
+    )
     return Saved(response, outcome, changed=True)
 
 
@@ -204,8 +204,7 @@ def _save_exam_answer(attempt, slot, response, stored, seq, seconds, now) -> Sav
         if seq != 0:
             raise AttemptClosed("This question changed since your page loaded. Please reload.")
         try:
-            with transaction.atomic(savepoint=False):
-                response = _new_response(attempt, slot, stored, seconds, now)
+            response = _new_response(attempt, slot, stored, seconds, now)
         except IntegrityError:
             return Saved(Response.objects.get(slot=slot), None, changed=False)
         return Saved(response, None, changed=True)
