@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 
@@ -33,6 +34,19 @@ def page_weight(page) -> dict:
         "script_bytes": sum(e["body"] for e in entries if e["name"].endswith(".js")),
         "entries": entries,
     }
+
+
+def wait_until(page, expression: str, timeout: float = 5.0) -> None:
+    """Poll a JavaScript expression until it is true.
+
+    Playwright's wait_for_function compiles its predicate with eval() in the page, which our
+    Content-Security-Policy (no 'unsafe-eval') rightly blocks; page.evaluate does not.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 def report(name: str, figures: dict) -> None:

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from quizzes.models import Attempt, Quiz
-from tests.browser.conftest import axe_violations, page_weight, report
+from tests.browser.conftest import axe_violations, page_weight, report, wait_until
 from tests.factories import QuestionFactory, TopicFactory, UserFactory, quiz_with_questions
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def test_a_guest_practises_to_the_end_reviews_then_signs_up_and_keeps_it(page, p
             "Not quite.",
         }
         # Focus moves to the result, so Enter goes on to the next question.
-        page.wait_for_function("document.activeElement.matches('[data-autofocus]')")
+        wait_until(page, "document.activeElement.matches('[data-autofocus]')")
         if number < len(KINDS):
             page.keyboard.press("Enter")
             page.wait_for_url(f"**/q/{number + 1}/")
