@@ -318,6 +318,14 @@ def _split(text: str, separator: str, offset: int) -> list[tuple[str, int]]:
         start = found + len(separator)
 
 
+def _equals_pieces(text: str, offset: int) -> list[tuple[str, int]]:
+    """The `=`-separated answers of a short-answer or numerical block (the leading `=` optional)."""
+    pieces = _split(text, "=", offset)
+    if _php_empty(pieces[0][0].strip(PHP_WS)):
+        pieces = pieces[1:]
+    return pieces
+
+
 def _split_choices(text: str, offset: int) -> list[tuple[str, int]]:
     """Moodle's ``explode('~', str_replace('=', '~=', $answertext))`` with offsets."""
     pieces = []
@@ -684,13 +692,9 @@ class _GiftParser:
                 f"at least 2 options, found {len(question.answers)}",
             )
 
-    def _shortanswer(
-        self, answertext: str, offset: int, question: QuestionData, q: _Question
-    ) -> None:
-        question.kind = SHORT
-        pieces = _split(answertext, "=", offset)
-        if _php_empty(pieces[0][0].strip(PHP_WS)):
-            pieces = pieces[1:]
+    def _weighted(self, pieces: list[tuple[str, int]], q: _Question):
+        """(fraction, answer, offset) for each `=` answer, its `%w%` weight taken off (default
+        100 %); an answer with an invalid weight is reported on `q` and skipped."""
         for piece, piece_offset in pieces:
             answer, at = _trim(piece, piece_offset)
             fraction = 1.0
@@ -699,6 +703,13 @@ class _GiftParser:
                 if weighed is None:
                     continue
                 fraction, answer = weighed
+            yield fraction, answer, at
+
+    def _shortanswer(
+        self, answertext: str, offset: int, question: QuestionData, q: _Question
+    ) -> None:
+        question.kind = SHORT
+        for fraction, answer, _at in self._weighted(_equals_pieces(answertext, offset), q):
             text, _, feedback, feedback_format = self._comment_parts(answer, question.text_format)
             if text == "":
                 continue  # Moodle skips blank answers when saving.
@@ -787,20 +798,11 @@ class _GiftParser:
         if tilde != -1:
             wrong_feedback = answertext[tilde:]
             answertext = answertext[:tilde]
-        pieces = _split(answertext, "=", offset)
-        if _php_empty(pieces[0][0].strip(PHP_WS)):
-            pieces = pieces[1:]
+        pieces = _equals_pieces(answertext, offset)
         if not pieces:
             q.error(None, "no answers found for the numerical question (write {#number})")
             return
-        for piece, piece_offset in pieces:
-            answer, at = _trim(piece, piece_offset)
-            fraction = 1.0
-            if _WEIGHT.match(answer):
-                weighed = self._weight(answer, at, q)
-                if weighed is None:
-                    continue
-                fraction, answer = weighed
+        for fraction, answer, at in self._weighted(pieces, q):
             written, _, feedback, feedback_format = self._comment_parts(
                 answer, question.text_format
             )
