@@ -70,7 +70,7 @@ class CourseFiles:
     terms: list[dict[str, Any]]
     faqs: list[dict[str, Any]]
     quizzes: list[dict[str, Any]]
-    questions: list  # quizzes.interchange.QuestionData, with .file set
+    questions: list  # quizzes.formats.interchange.QuestionData, with .file set
 
     @property
     def slug(self) -> str:

@@ -28,9 +28,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Course, Topic
-from quizzes import cohorts, gift, importing, stats
+from quizzes import cohorts, importing, stats
+from quizzes.formats import gift
+from quizzes.formats.interchange import AnswerData, NotUTF8Error, ParseIssue, QuestionData
 from quizzes.forms import AnswerForm
-from quizzes.interchange import AnswerData, NotUTF8Error, ParseIssue, QuestionData
 from quizzes.models import (
     Answer,
     Cohort,

@@ -9,7 +9,7 @@ Contract:
   `None` means "not answered" for every kind and scores 0.
 - A response of the wrong Python type raises `TypeError`; an unknown kind raises `ValueError`.
 
-Responses per kind (see `quizzes.interchange.AnswerData` for what each option row means):
+Responses per kind (see `quizzes.formats.interchange.AnswerData` for what each option row means):
 
 - single, truefalse: the chosen option id (`int`);
 - multiple: a collection of chosen option ids (duplicates ignored);
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from quizzes.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
+from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 
 __all__ = [
     "MAX_RESPONSE_LENGTH",

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from courses.models import Course, Lesson, Topic
-from quizzes import aiken, gift
-from quizzes.interchange import (
+from quizzes.formats import aiken, gift
+from quizzes.formats.interchange import (
     ANSWER_FIELDS,
     MATCHING,
     MULTIPLE,

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from courses import markdown
 from courses.models import Course, Lesson, Topic
-from quizzes import grading, interchange
-from quizzes.interchange import ANSWER_FIELDS
+from quizzes import grading
+from quizzes.formats import interchange
+from quizzes.formats.interchange import ANSWER_FIELDS
 
 GUEST_SESSION_KEY = "learner_id"
 
@@ -181,7 +182,7 @@ def _shuffled(items: list, rng: random.Random) -> list:
 
 
 class Answer(models.Model):
-    """One answer row, in Moodle's shape; see quizzes.interchange.AnswerData for each kind."""
+    """One answer row, in Moodle's shape; see quizzes.formats.interchange.AnswerData per kind."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     order = models.PositiveSmallIntegerField(default=0)

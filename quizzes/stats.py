@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, FloatField, Sum, Value
 from django.db.models.functions import Coalesce
 
-from quizzes.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
+from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 from quizzes.models import Answer, Attempt, Quiz, ResponseOption, Slot
 
 # A question is flagged only once this many finished attempts included it: below that one

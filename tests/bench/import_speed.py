@@ -36,7 +36,7 @@ def setup_django(folder: Path) -> None:
 
 
 def answers_for(kind: str, n: int):
-    from quizzes.interchange import AnswerData
+    from quizzes.formats.interchange import AnswerData
 
     if kind == "single":
         return [
@@ -77,8 +77,8 @@ def answers_for(kind: str, n: int):
 
 
 def make_file(count: int, course, topics, lesson) -> bytes:
-    from quizzes import gift
-    from quizzes.interchange import QuestionData
+    from quizzes.formats import gift
+    from quizzes.formats.interchange import QuestionData
 
     questions = []
     for n in range(count):
@@ -123,7 +123,8 @@ def main() -> None:
         import django
 
         from courses.models import Course, Lesson, Topic
-        from quizzes import gift, importing
+        from quizzes import importing
+        from quizzes.formats import gift
         from quizzes.models import Answer, Question
 
         course = Course.objects.create(slug="bench", title="Benchmark course")

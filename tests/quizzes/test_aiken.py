@@ -1,4 +1,4 @@
-"""Aiken import and export (quizzes.aiken), one behaviour per test."""
+"""Aiken import and export (quizzes.formats.aiken), one behaviour per test."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.aiken import NOT_UTF8_MESSAGE, parse_aiken, parse_aiken_bytes, write_aiken
-from quizzes.interchange import (
+from quizzes.formats.aiken import NOT_UTF8_MESSAGE, parse_aiken, parse_aiken_bytes, write_aiken
+from quizzes.formats.interchange import (
     HTML,
     MOODLE,
     MULTIPLE,

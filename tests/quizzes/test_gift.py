@@ -1,9 +1,8 @@
-"""GIFT import and export (quizzes.gift), one behaviour per test."""
+"""GIFT import and export (quizzes.formats.gift), one behaviour per test."""
 
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import (
+from quizzes.formats.gift import (
     GRADE_STEPS,
     NOT_UTF8_MESSAGE,
     PHP_WS,
@@ -21,7 +20,7 @@ from quizzes.gift import (
     parse_gift_bytes,
     write_gift,
 )
-from quizzes.interchange import (
+from quizzes.formats.interchange import (
     FORMATS,
     HTML,
     MARKDOWN,
@@ -1083,7 +1082,8 @@ def test_round_trip_of_text_holding_every_reserved_character_and_newlines() -> N
 # ---------------------------------------------------------------------------------------------
 
 
-def test_a_thousand_questions_parse_well_under_a_second() -> None:
+def test_a_thousand_questions_parse_without_errors() -> None:
+    # Parse speed is measured by tests/bench/import_speed.py, never timed in a unit test.
     blocks = []
     for number in range(250):
         blocks += [
@@ -1095,9 +1095,6 @@ def test_a_thousand_questions_parse_well_under_a_second() -> None:
         ]
     text = "\n\n".join(blocks)
 
-    started = time.perf_counter()
     result = parse_gift(text)
-    elapsed = time.perf_counter() - started
 
     assert len(result.questions) == 1000 and result.errors == []
-    assert elapsed < 0.5, f"{elapsed:.3f}s"

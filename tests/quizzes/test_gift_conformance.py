@@ -1,4 +1,4 @@
-"""Conformance of ``quizzes.gift`` and ``quizzes.aiken`` with Moodle's fixtures and assertions.
+"""Conformance of ``quizzes.formats.gift`` and ``.aiken`` with Moodle's fixtures and assertions.
 
 Sources
 -------
@@ -67,8 +67,8 @@ from typing import Any
 
 import pytest
 
-from quizzes.aiken import parse_aiken, write_aiken
-from quizzes.gift import (
+from quizzes.formats.aiken import parse_aiken, write_aiken
+from quizzes.formats.gift import (
     default_title,
     extract_idnumber_and_tags,
     is_php_numeric,
@@ -76,7 +76,7 @@ from quizzes.gift import (
     parse_gift_bytes,
     write_gift,
 )
-from quizzes.interchange import (
+from quizzes.formats.interchange import (
     HTML,
     MARKDOWN,
     MATCHING,

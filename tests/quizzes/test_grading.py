@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 from quizzes.grading import (
     MAX_RESPONSE_LENGTH,
     NEAR_MISS_HINT,
@@ -16,7 +17,6 @@ from quizzes.grading import (
     normalise,
     parse_number,
 )
-from quizzes.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 
 
 def question(kind: str, *options: Option) -> Gradable:

@@ -10,8 +10,16 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizzes.formats.interchange import (
+    KINDS,
+    MATCHING,
+    MULTIPLE,
+    NUMERICAL,
+    SHORT,
+    SINGLE,
+    TRUE_FALSE,
+)
 from quizzes.grading import Gradable, Option, correct_response, grade, normalise, parse_number
-from quizzes.interchange import KINDS, MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 
 # No deadline: a slow CI machine must not turn a correct property into a flaky one.
 SETTINGS = settings(max_examples=200, deadline=None)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Course, Topic
 from quizzes import importing
-from quizzes.interchange import NotUTF8Error
+from quizzes.formats.interchange import NotUTF8Error
 from quizzes.models import Question
 
 FORMAT_BY_SUFFIX = {".gift": "gift", ".txt": "gift", ".aiken": "aiken"}

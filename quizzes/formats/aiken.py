@@ -21,13 +21,13 @@ choice line is an upper-case letter, ``)`` or ``.``, and an optional space (``A)
 ``ANSWER: X`` closes the question and marks choice X as correct. Any other line starts a new
 question. Line numbers count every physical line.
 
-How Aiken maps onto ``quizzes.interchange``
+How Aiken maps onto ``quizzes.formats.interchange``
 -------------------------------------------
 Like Moodle, the question and choice texts are stored as HTML with ``< > &`` escaped once
 (``Correct (< > &)`` becomes ``Correct (&lt; &gt; &amp;)``, quotes are kept), so
 ``text_format`` is ``html`` everywhere. Every question is ``single`` with fraction 1 on the
 correct choice; there is no feedback, no title (``QuestionData.title`` is ``""``; Moodle makes
-the name from the raw question line, see ``quizzes.gift.default_title``) and no category.
+the name from the raw question line, see ``quizzes.formats.gift.default_title``) and no category.
 
 Errors, as Moodle reports them (the question concerned is dropped, reading goes on):
 
@@ -55,8 +55,8 @@ import html
 import re
 from collections.abc import Iterable
 
-from quizzes.gift import PHP_WS, default_title, split_lines
-from quizzes.interchange import (
+from quizzes.formats.gift import PHP_WS, default_title, split_lines
+from quizzes.formats.interchange import (
     HTML,
     MOODLE,
     SINGLE,

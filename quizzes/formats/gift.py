@@ -20,7 +20,7 @@ count, text after ``}`` turns the block into ``_____`` (missing word), ``[format
 the ``\\~ \\= \\# \\{ \\} \\: \\\\ \\n`` escapes, ``####`` general feedback, weights ``%w%``
 checked against Moodle's grade steps, and the type chosen exactly as Moodle chooses it.
 
-How GIFT maps onto ``quizzes.interchange``
+How GIFT maps onto ``quizzes.formats.interchange``
 ------------------------------------------
 - ``QuestionData.title`` is the ``::title::`` (HTML tags stripped, at most 255 characters), or
   ``""`` when the block has none. Moodle would then invent a name from the text; use
@@ -102,7 +102,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from quizzes.interchange import (
+from quizzes.formats.interchange import (
     FORMATS,
     MATCHING,
     MOODLE,
@@ -185,7 +185,7 @@ _TITLE_MAX = 255
 
 
 # ---------------------------------------------------------------------------------------------
-# Small helpers shared with quizzes.aiken
+# Small helpers shared with quizzes.formats.aiken
 # ---------------------------------------------------------------------------------------------
 
 
