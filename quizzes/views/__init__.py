@@ -4,5 +4,5 @@
 - `dashboard`: progress per topic, spaced review sessions, exam day, the learner's data.
 - `classes`: joining and leaving an instructor's class.
 
-Instructor pages (class reports, item analysis, imports) live in the admin (quizzes/admin.py).
+Instructor pages (class reports, item analysis, imports) live in the admin (quizzes/admin/).
 """

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from quizzes.admin import IMPORT_KEPT_FOR, IMPORT_SESSION_KEY
+from quizzes.admin.imports import IMPORT_KEPT_FOR, IMPORT_SESSION_KEY
 from quizzes.formats.gift import NOT_UTF8_MESSAGE, parse_gift
 from quizzes.models import Answer, Question, Tag
 from tests.factories import (

@@ -1,0 +1,265 @@
+"""Question import in the admin: upload → preview → confirm."""
+
+import base64
+import binascii
+import logging
+import secrets
+import time
+import zlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.models import Course, Topic
+from quizzes import importing
+from quizzes.admin.common import topic_labels
+from quizzes.formats import gift
+from quizzes.formats.interchange import NotUTF8Error, ParseIssue
+from quizzes.models import Question
+
+logger = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+IMPORT_SESSION_KEY = "quizzes.admin.import"
+IMPORT_KEPT_FOR = 60 * 60  # seconds a previewed file waits for confirmation
+FORMATS = [("gift", "GIFT"), ("aiken", "Aiken")]
+
+# --- Import: upload → preview → confirm ---------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="A UTF-8 text file of at most 2 MB.",
+        error_messages={
+            "required": "Choose a file to import.",
+            "empty": "The file is empty.",
+            "invalid": "Upload a file (check the form's encoding type).",
+        },
+    )
+    format = forms.ChoiceField(choices=FORMATS, initial="gift")
+    course = forms.ModelChoiceField(Course.objects.all())
+    topic = forms.ModelChoiceField(
+        Topic.objects.all(),
+        required=False,
+        help_text="Put every question in this topic. Leave empty to place each question by "
+        "its $CATEGORY, whose last part names a topic of the course.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        topic_labels(self.fields["topic"])
+        self.data_bytes = b""
+        self.plan: importing.ImportPlan | None = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 2 MB. "
+                "Split it into smaller files."
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        course, topic = data.get("course"), data.get("topic")
+        if course and topic and topic.course_id != course.pk:
+            message = f"“{topic.title}” is a topic of {topic.course}, not of {course}."
+            self.add_error("topic", message)
+        if self.errors:
+            return data
+        raw = data["file"].read()
+        try:
+            self.plan = importing.plan_import(raw, data["format"], course=course, topic=topic)
+        except NotUTF8Error as error:
+            self.add_error("file", str(error))
+        else:
+            self.data_bytes = raw
+        return data
+
+
+class ConfirmForm(forms.Form):
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+def _stage(request, raw: bytes, *, fmt: str, course: Course, topic: Topic | None, name: str):
+    """Keep the uploaded bytes in the session until the import is confirmed.
+
+    Not on local disk (app servers stay stateless) and not in a hidden field (2 MB would pass
+    the request body limit). Compressed: GIFT is text and shrinks several times over.
+    """
+    token = secrets.token_urlsafe(24)
+    request.session[IMPORT_SESSION_KEY] = {
+        "token": token,
+        "data": base64.b64encode(zlib.compress(raw)).decode("ascii"),
+        "format": fmt,
+        "course": course.pk,
+        "topic": topic.pk if topic else None,
+        "name": name,
+        "at": int(time.time()),
+    }
+    return token
+
+
+def _staged(request, token: str) -> dict | None:
+    staged = request.session.get(IMPORT_SESSION_KEY)
+    if not staged or not secrets.compare_digest(staged.get("token", ""), token):
+        return None
+    if time.time() - staged.get("at", 0) > IMPORT_KEPT_FOR:
+        return None
+    try:
+        raw = zlib.decompress(base64.b64decode(staged["data"]))
+    except (KeyError, binascii.Error, zlib.error):
+        return None
+    return {**staged, "data": raw}
+
+
+def _last_checks(request, model_admin: admin.ModelAdmin, plan: importing.ImportPlan) -> set[str]:
+    """What the admin adds to the importer's checks; returns the ID numbers saving updates.
+
+    Questions with a known ID number are updated in place, which needs the change permission.
+    """
+    updates = importing.existing_idnumbers(plan)
+    if updates and not model_admin.has_change_permission(request):
+        for q in plan.questions:
+            if q.idnumber in updates:
+                plan.errors.append(
+                    ParseIssue(
+                        q.line,
+                        f"ID number “{q.idnumber}” belongs to an existing question, and you "
+                        "may not change questions",
+                    )
+                )
+    if not plan.questions and not plan.errors:
+        plan.errors.append(ParseIssue(1, "the file holds no questions"))
+    return updates
+
+
+def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
+    """One row per question, with the warnings from its first line up to the next question."""
+    starts = [q.line for q in plan.questions] + [float("inf")]
+    warnings = sorted(plan.warnings, key=lambda issue: issue.line)
+    kinds = dict(Question.Kind.choices)
+    rows = []
+    for index, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True)):
+        rows.append(
+            {
+                "line": q.line,
+                "kind": kinds.get(q.kind, q.kind),
+                "title": q.title or gift.default_title(q.text),
+                "topic": topic,
+                "answers": len(q.answers),
+                "update": bool(q.idnumber) and q.idnumber in updates,
+                "warnings": [w for w in warnings if starts[index] <= w.line < starts[index + 1]],
+            }
+        )
+    return rows
+
+
+def _import_page(request, model_admin, *, form, plan=None, updates=(), name="", token=""):
+    opts = model_admin.opts
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "title": "Import questions from GIFT or Aiken",
+        "form": form,
+        "plan": plan,
+        "name": name,
+        "token": token,
+    }
+    if plan is not None:
+        rows = _preview_rows(plan, set(updates))
+        first = plan.questions[0].line if plan.questions else float("inf")
+        context |= {
+            "rows": rows,
+            "errors": sorted(plan.errors, key=lambda issue: issue.line),
+            "loose_warnings": [w for w in plan.warnings if w.line < first],
+            "updated": sum(row["update"] for row in rows),
+            "created": sum(not row["update"] for row in rows),
+        }
+    return TemplateResponse(request, "admin/quizzes/question/import.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request, model_admin: admin.ModelAdmin):
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    request.session.pop(IMPORT_SESSION_KEY, None)  # starting over drops an earlier preview
+    if request.method != "POST":
+        return _import_page(request, model_admin, form=ImportForm())
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, model_admin, form=form)
+    plan = form.plan
+    updates = _last_checks(request, model_admin, plan)
+    name = form.cleaned_data["file"].name
+    token = ""
+    if plan.ok:
+        token = _stage(
+            request,
+            form.data_bytes,
+            fmt=form.cleaned_data["format"],
+            course=form.cleaned_data["course"],
+            topic=form.cleaned_data["topic"],
+            name=name,
+        )
+    return _import_page(
+        request, model_admin, form=form, plan=plan, updates=updates, name=name, token=token
+    )
+
+
+@require_POST
+def import_confirm(request, model_admin: admin.ModelAdmin):
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    import_url = reverse("admin:quizzes_question_import")
+    form = ConfirmForm(request.POST)
+    staged = _staged(request, form.cleaned_data["token"]) if form.is_valid() else None
+    if staged is None:
+        messages.error(
+            request,
+            "This import preview has expired or was replaced by another upload, so nothing "
+            "was saved. Please upload the file again.",
+        )
+        return redirect(import_url)
+    course = Course.objects.filter(pk=staged["course"]).first()
+    topic = Topic.objects.filter(pk=staged["topic"]).first() if staged["topic"] else None
+    if course is None or (staged["topic"] and topic is None):
+        messages.error(request, "The course or topic was deleted meanwhile; nothing was saved.")
+        return redirect(import_url)
+    # Parse the very same bytes again: the course's topics or lessons may have changed.
+    plan = importing.plan_import(staged["data"], staged["format"], course=course, topic=topic)
+    updates = _last_checks(request, model_admin, plan)
+    if not plan.ok:
+        del request.session[IMPORT_SESSION_KEY]
+        messages.error(request, "The file no longer imports cleanly, so nothing was saved.")
+        initial = {"format": staged["format"], "course": course, "topic": topic}
+        return _import_page(
+            request,
+            model_admin,
+            form=ImportForm(initial=initial),
+            plan=plan,
+            updates=updates,
+            name=staged["name"],
+        )
+    try:
+        counts = importing.save_plan(plan, course=course)
+    except DatabaseError:
+        logger.exception("Question import of %s failed", staged["name"])
+        messages.error(
+            request, "The database refused the import, so nothing was saved. Please try again."
+        )
+        return redirect(import_url)
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(
+        request,
+        f"Imported {len(plan.questions)} questions from {staged['name']}: "
+        f"{counts['created']} created, {counts['updated']} updated.",
+    )
+    return redirect("admin:quizzes_question_changelist")

@@ -1,0 +1,281 @@
+"""Admin for the question bank: questions with their answer rows, tags, a learner's-eye preview,
+and GIFT/Aiken export.
+
+Every per-kind rule for a question's answer rows lives in `quizzes.importing.problems`; the
+admin builds the same `QuestionData` an import would and reports what that function finds, so
+a file and a form are held to the same rules.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from quizzes import importing
+from quizzes.admin.common import sentence, topic_labels
+from quizzes.admin.imports import import_confirm, import_upload
+from quizzes.formats import gift
+from quizzes.formats.interchange import AnswerData, QuestionData
+from quizzes.forms import AnswerForm
+from quizzes.models import Answer, Question, Slot, Tag
+
+FRACTION_HELP = "From -1 to 1: 1 = 100 %, 0.5 = 50 %, -0.5 = −50 %."
+
+# --- Questions and their answer rows ------------------------------------------------------------
+
+
+class AnswerRowForm(forms.ModelForm):
+    class Meta:
+        model = Answer
+        fields = [
+            "text",
+            "fraction",
+            "feedback",
+            "value",
+            "tolerance",
+            "match",
+            "misconception",
+            "order",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+            "feedback": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+        }
+        labels = {"fraction": "Grade"}
+        help_texts = {"fraction": FRACTION_HELP}
+
+    def validate_constraints(self):
+        # The grade and tolerance ranges are reported in words with the question's other rules
+        # (AnswerFormSet.clean), instead of as "Constraint … is violated"; the database
+        # constraints still guard them.
+        exclude = {*self._get_validation_exclusions(), "fraction", "tolerance"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+class AnswerFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return  # The per-kind rules need every row's values; row errors are shown first.
+        question = self.instance
+        rows = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not (self.can_delete and form.cleaned_data.get("DELETE"))
+        ]
+        if question.kind == Question.Kind.NUMERICAL:
+            for form in rows:
+                _value_from_text(form)
+        data = QuestionData(
+            kind=question.kind,
+            text=question.text or "",
+            answers=[_answer_data(form.cleaned_data) for form in rows],
+        )
+        found = importing.problems(data)
+        if found:
+            raise ValidationError([sentence(message) for message in found])
+
+
+def _value_from_text(form: forms.ModelForm) -> None:
+    """A numerical row may give its number as text only, as a GIFT file does."""
+    text = (form.cleaned_data.get("text") or "").strip()
+    if form.cleaned_data.get("value") is None and text and gift.is_php_numeric(text):
+        form.cleaned_data["value"] = form.instance.value = float(text)
+
+
+def _answer_data(row: dict) -> AnswerData:
+    return AnswerData(
+        text=row.get("text") or "",
+        fraction=row.get("fraction") if row.get("fraction") is not None else 0.0,
+        feedback=row.get("feedback") or "",
+        value=row.get("value"),
+        tolerance=row.get("tolerance") if row.get("tolerance") is not None else 0.0,
+        match=row.get("match") or "",
+        misconception=row.get("misconception") or "",
+    )
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    form = AnswerRowForm
+    formset = AnswerFormSet
+    extra = 1
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 4 if obj is None else 1
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "question_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering, which autocomplete's pagination needs.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(question_count=Count("questions"))
+            .order_by(*Tag._meta.ordering)
+        )
+
+    @admin.display(description="Questions", ordering="question_count")
+    def question_count(self, tag):
+        return tag.question_count
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    inlines = [AnswerInline]
+    list_display = ["title", "topic", "kind", "answer_count", "lesson_link", "preview_link"]
+    list_filter = ["kind", "topic__course", "topic", "tags"]
+    list_select_related = ["topic", "lesson__topic__course"]
+    search_fields = ["title", "text", "idnumber"]
+    autocomplete_fields = ["tags"]
+    actions = ["export_gift", "export_aiken"]
+    fieldsets = [
+        (None, {"fields": ["topic", "kind", "title", "text", "text_format", "explanation"]}),
+        ("Where it is taught", {"fields": ["lesson", "anchor"]}),
+        ("Question bank", {"fields": ["idnumber", "tags"]}),
+    ]
+
+    def get_queryset(self, request):
+        # distinct: filtering by tag joins rows that would inflate a plain count. An aggregate
+        # drops Meta.ordering, which autocomplete's pagination needs.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(answer_count=Count("answers", distinct=True))
+            .order_by(*Question._meta.ordering)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "topic":
+            return topic_labels(field)
+        if db_field.name == "lesson":
+            field.queryset = field.queryset.select_related("topic")
+            field.label_from_instance = lambda lesson: f"{lesson.topic} · {lesson}"
+        return field
+
+    @admin.display(description="Answers", ordering="answer_count")
+    def answer_count(self, question):
+        return question.answer_count
+
+    @admin.display(description="Lesson", ordering="lesson__title")
+    def lesson_link(self, question):
+        if not question.lesson_id:
+            return None
+        label = question.lesson.title + (f" #{question.anchor}" if question.anchor else "")
+        return format_html('<a href="{}">{}</a>', question.lesson_url, label)
+
+    @admin.display(description="Preview")
+    def preview_link(self, question):
+        url = reverse("admin:quizzes_question_preview", args=[question.pk])
+        return format_html('<a href="{}">Preview</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="quizzes_question_import"),
+            path(
+                "import/confirm/",
+                view(self.import_confirm_view),
+                name="quizzes_question_import_confirm",
+            ),
+            path("<int:pk>/preview/", view(self.preview_view), name="quizzes_question_preview"),
+            *super().get_urls(),
+        ]
+
+    # --- Preview: the question as a learner sees it, then the instructor's view ---------------
+
+    def preview_view(self, request, pk):
+        return _preview(request, self, pk)
+
+    # --- Export -----------------------------------------------------------------------------
+
+    @admin.action(description="Export selected as GIFT", permissions=["view"])
+    def export_gift(self, request, queryset):
+        return self._export(request, queryset, "gift")
+
+    @admin.action(description="Export selected as Aiken (single choice only)", permissions=["view"])
+    def export_aiken(self, request, queryset):
+        return self._export(request, queryset, "aiken")
+
+    def _export(self, request, queryset, fmt: str):
+        questions = queryset.order_by("topic__course", "topic__order", "topic", "pk")
+        try:
+            text = importing.export_questions(questions, fmt)
+        except ValueError as error:
+            self.message_user(request, f"Nothing was exported: {error}.", messages.ERROR)
+            return None
+        if not text:
+            self.message_user(
+                request,
+                "Nothing was exported: Aiken holds only single-choice questions with one right "
+                "answer, and none of the selected questions is one.",
+                messages.WARNING,
+            )
+            return None
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"questions.{fmt}"
+        )
+        return response
+
+    # --- Import -----------------------------------------------------------------------------
+
+    def import_view(self, request):
+        return import_upload(request, self)
+
+    def import_confirm_view(self, request):
+        return import_confirm(request, self)
+
+
+@require_GET
+def _preview(request, model_admin: QuestionAdmin, pk: int):
+    question = get_object_or_404(
+        Question.objects.select_related("topic", "lesson__topic__course").prefetch_related(
+            "answers"
+        ),
+        pk=pk,
+    )
+    if not model_admin.has_view_permission(request, question):
+        raise PermissionDenied
+    snapshot = question.snapshot()  # written order: a quiz may shuffle the options
+    context = {
+        "question": question,
+        "q": snapshot,
+        "form": AnswerForm(Slot(snapshot=snapshot), initial={"seq": 0}),
+        "selected": set(),
+        "result": None,
+        "rows": _instructor_rows(snapshot),
+        "change_url": reverse("admin:quizzes_question_change", args=[question.pk]),
+    }
+    return render(request, "admin/quizzes/question/preview.html", context)
+
+
+def _instructor_rows(snapshot: dict) -> list[dict]:
+    rows = []
+    for option in snapshot["options"]:
+        # A matching question is graded by its pairs; its rows carry no grade of their own.
+        percent = "—" if snapshot["kind"] == Question.Kind.MATCHING else f"{option['fraction']:.0%}"
+        row = {**option, "percent": percent}
+        if snapshot["kind"] == Question.Kind.NUMERICAL:
+            row["answer"] = (
+                f"{gift.format_number(option['value'])} ± {gift.format_number(option['tolerance'])}"
+                if option["value"] is not None
+                else "* (any other answer)"
+            )
+        rows.append(row)
+    return rows

@@ -1,0 +1,132 @@
+"""Admin for quizzes: their fixed questions, random draws, rules and item-analysis statistics."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET
+
+from quizzes import stats
+from quizzes.admin.common import topic_labels
+from quizzes.models import Quiz, QuizQuestion
+
+# --- Quizzes ------------------------------------------------------------------------------------
+
+
+class QuizQuestionInline(admin.TabularInline):
+    model = QuizQuestion
+    fields = ["order", "question"]
+    autocomplete_fields = ["question"]
+    extra = 0
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "course",
+        "topic",
+        "mode",
+        "question_count",
+        "order",
+        "site_link",
+        "statistics_link",
+    ]
+    list_filter = ["course", "topic", "mode", "purpose"]
+    list_select_related = ["course", "topic"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["draw_topics"]
+    inlines = [QuizQuestionInline]
+    readonly_fields = ["statistics_link"]
+    fieldsets = [
+        (None, {"fields": ["course", "topic", "title", "slug", "mode", "purpose", "order"]}),
+        (
+            "Questions drawn at random",
+            {"fields": ["draw_count", "draw_topics"], "classes": ["collapse"]},
+        ),
+        (
+            "Rules",
+            {
+                "fields": [
+                    "shuffle_questions",
+                    "shuffle_answers",
+                    "time_limit",
+                    "pass_mark",
+                    "attempts_allowed",
+                    "review_feedback",
+                    "review_correct",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(question_count=Count("questions", distinct=True))
+            .order_by(*Quiz._meta.ordering)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return topic_labels(field) if db_field.name == "topic" else field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return topic_labels(field) if db_field.name == "draw_topics" else field
+
+    @admin.display(description="Fixed questions", ordering="question_count")
+    def question_count(self, quiz):
+        return quiz.question_count
+
+    @admin.display(description="On site")
+    def site_link(self, quiz):
+        return format_html('<a href="{}">View</a>', quiz.get_absolute_url())
+
+    # --- Statistics: item analysis over finished attempts (quizzes.stats) ---------------------
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets  # an unsaved quiz has no attempts to analyse
+        return [*fieldsets, ("Results", {"fields": ["statistics_link"]})]
+
+    @admin.display(description="Statistics")
+    def statistics_link(self, quiz):
+        url = reverse("admin:quizzes_quiz_statistics", args=[quiz.pk])
+        return format_html('<a href="{}">Statistics</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/statistics/",
+                view(require_GET(self.statistics_view)),
+                name="quizzes_quiz_statistics",
+            ),
+            *super().get_urls(),
+        ]
+
+    def statistics_view(self, request, pk):
+
+        quiz = get_object_or_404(Quiz, pk=pk)
+        if not self.has_view_permission(request, quiz):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Statistics: {quiz.title}",
+            "quiz": quiz,
+            "stats": stats.quiz_statistics(quiz),
+            "limits": {
+                "flags": stats.MIN_ATTEMPTS_FOR_FLAGS,
+                "easy": stats.EASY_ABOVE,
+                "hard": stats.HARD_BELOW,
+            },
+        }
+        return TemplateResponse(request, "admin/quizzes/quiz/statistics.html", context)
