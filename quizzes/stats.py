@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, FloatField, Sum, Value
 from django.db.models.functions import Coalesce
 
+from quizzes import importing, itemcheck
 from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
-from quizzes.models import Answer, Attempt, Quiz, ResponseOption, Slot
+from quizzes.models import Answer, Attempt, Quiz, Response, ResponseOption, Slot
 
 # A question is flagged only once this many finished attempts included it: below that one
 # learner's slip moves the facility index by 20 points or more.
@@ -541,3 +542,50 @@ def quiz_statistics(quiz: Quiz) -> QuizStats:
             )
         )
     return summarise(scores, questions)
+
+
+# --- Option counts over the whole bank, for the item-writing checker ---------------------------
+
+
+def bank_items(questions) -> list[itemcheck.Item]:
+    """Stored questions as checker items, each with its option counts from graded responses.
+
+    Counts cover every graded response to the question, in any quiz (practice included), so
+    "implausible distractor" sees all the evidence there is. Four queries whatever the size of
+    the bank: questions, answers, responses per question, picks per answer row. An item's
+    `source` is its topic's slug and its `line` the question's id.
+    """
+    questions = list(
+        questions.select_related("topic__course", "lesson").prefetch_related("answers", "tags")
+    )
+    ids = [q.pk for q in questions]
+    responses = dict(
+        Response.objects.graded()
+        .filter(question__in=ids)
+        .order_by()
+        .values("question")
+        .annotate(n=Count("pk"))
+        .values_list("question", "n")
+    )
+    picks = dict(
+        ResponseOption.objects.filter(response__question__in=ids, response__fraction__isnull=False)
+        .order_by()
+        .values("answer")
+        .annotate(c=Count("pk"))
+        .values_list("answer", "c")
+    )
+    items = []
+    for question in questions:
+        answers = list(question.answers.all())
+        counts = itemcheck.OptionCounts(
+            responses.get(question.pk, 0), tuple(picks.get(a.pk, 0) for a in answers)
+        )
+        items.append(
+            itemcheck.Item(
+                importing.question_data(question),
+                source=question.topic.slug,
+                line=question.pk,
+                counts=counts,
+            )
+        )
+    return items
