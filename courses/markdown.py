@@ -3,6 +3,16 @@
 CommonMark with tables; raw HTML is *not* passed through (`html: False`), so author text
 can never inject markup and no sanitizer is needed. Headings get stable ids from their text,
 which is what question links ("Revise this") point at.
+
+One extension, for self-tests whose answers stay hidden until tapped (no script needed):
+
+    ::: details What does KPO stand for?
+    Knowledge Process Outsourcing.
+    :::
+
+renders as `<details><summary>What does KPO stand for?</summary><p>Knowledge…</p></details>`.
+The summary is inline Markdown and the body block Markdown, both through the same escaping
+renderer, so the extension adds exactly two tags and no way to inject others.
 """
 
 import html
@@ -13,6 +23,7 @@ from dataclasses import dataclass
 
 from django.utils.html import strip_tags
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 WORDS_PER_MINUTE = 200
@@ -46,7 +57,49 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = _safe_link
+    alt = ["paragraph", "reference", "blockquote", "list"]
+    md.block.ruler.before("fence", "details", _details_block, {"alt": alt})
     return md
+
+
+_DETAILS_OPEN = re.compile(r"^:::[ \t]*details[ \t]+(\S.*?)[ \t]*$")
+_DETAILS_CLOSE = re.compile(r"^:::[ \t]*$")
+
+
+def _details_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """`::: details SUMMARY` … `:::` → a <details> block (unclosed: runs to the end)."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    opened = _DETAILS_OPEN.match(first)
+    if not opened:
+        return False
+    if silent:
+        return True
+    line = start + 1
+    closed = False
+    while line < end:
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if state.sCount[line] < state.blkIndent and text:
+            break  # dedented out of the enclosing list item or blockquote
+        if state.sCount[line] - state.blkIndent < 4 and _DETAILS_CLOSE.match(text):
+            closed = True
+            break
+        line += 1
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType = "details"  # type: ignore[assignment]
+    state.lineMax = line
+    token = state.push("details_open", "details", 1)
+    token.block, token.map = True, [start, line]
+    state.push("summary_open", "summary", 1)
+    token = state.push("inline", "", 0)
+    token.content, token.map, token.children = opened.group(1), [start, start], []
+    state.push("summary_close", "summary", -1)
+    state.md.block.tokenize(state, start + 1, line)
+    state.push("details_close", "details", -1).block = True
+    state.parentType, state.lineMax = old_parent, old_max
+    state.line = line + 1 if closed else line
+    return True
 
 
 def _safe_link(url: str) -> bool:

@@ -49,3 +49,25 @@ def test_plain_and_html_formats_never_pass_markup_through():
         == "<p>&lt;b&gt;bold&lt;/b&gt; &amp; co</p>"
     )
     assert markdown.render_text("<b>bold</b> text", "html") == "<p>bold text</p>\n"
+
+
+def test_a_details_block_hides_its_answer_until_tapped():
+    html = markdown.render(
+        "## Self-test\n\n::: details What does *KPO* stand for?\n"
+        "Knowledge **Process** Outsourcing.\n:::\n\nAfter."
+    ).html
+    assert (
+        "<details>\n<summary>What does <em>KPO</em> stand for?</summary>\n"
+        "<p>Knowledge <strong>Process</strong> Outsourcing.</p>\n</details>\n<p>After.</p>"
+    ) in html
+
+
+def test_a_details_block_still_escapes_raw_html():
+    html = markdown.render("::: details <b onclick=x>Q</b>\n<script>alert(1)</script>\n:::").html
+    assert "<script>" not in html and "<b " not in html
+    assert "&lt;script&gt;" in html and "&lt;b onclick=x&gt;Q&lt;/b&gt;" in html
+
+
+def test_a_details_block_without_a_summary_or_close_is_handled():
+    assert "<details>" not in markdown.render(":::\ntext\n:::").html
+    assert markdown.render("::: details Q\nA").html.endswith("<p>A</p>\n</details>\n")
