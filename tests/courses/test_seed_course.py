@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from courses import markdown
 from courses.loader import export_course, load_course
 from courses.models import Course, Lesson
 from quizzes.models import Question, Quiz
@@ -90,3 +91,28 @@ def test_no_seed_sentence_is_copied():
         [sys.executable, str(tool)], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip().splitlines()[-1].startswith("seed sentences copied: 0 runs")
+
+
+def _lessons(course):
+    return list(Lesson.objects.filter(topic__course=course))
+
+
+def test_every_lesson_fits_a_phone_revision_session(course):
+    for lesson in _lessons(course):
+        assert markdown.render(lesson.body).words <= 600, lesson.slug
+        table_rows = [line for line in lesson.body.splitlines() if line.lstrip().startswith("|")]
+        widest = max((row.strip().strip("|").count("|") + 1 for row in table_rows), default=0)
+        assert widest <= 3, lesson.slug
+
+
+def test_every_lesson_opens_with_its_questions_and_ends_with_summary_and_self_test(course):
+    for lesson in _lessons(course):
+        assert lesson.body.startswith("**After this lesson you can answer:**"), lesson.slug
+        sections = [h["text"] for h in lesson.headings if h["level"] == 2]
+        assert sections[-2:] == ["Summary", "Self-test"], lesson.slug
+        summary = lesson.body.split("## Summary", 1)[1].split("## Self-test", 1)[0]
+        bullets = [line for line in summary.splitlines() if line.startswith("- ")]
+        assert 3 <= len(bullets) <= 5, lesson.slug
+        self_test = lesson.body_html.split('id="self-test"', 1)[1]
+        assert self_test.count("<details>") >= 2, lesson.slug
+        assert self_test.count("<summary>") == self_test.count("<details>"), lesson.slug
