@@ -71,12 +71,16 @@ def start_attempt(
     now: datetime | None = None,
     rng: random.Random | None = None,
     question_ids: list[int] | None = None,
+    preview: bool = False,
 ) -> Attempt:
     """Resume the learner's open attempt at this quiz, or start a new one.
 
     An expired open attempt is finished first. Questions and answer orders are frozen into
     the slots now, so later edits to the question bank never change this attempt.
     `question_ids` picks the questions (in that order) for a personal review session.
+    A `preview` (staff trying the quiz) may start a draft, a closed quiz, or one more attempt
+    than allowed; otherwise the quiz must be published and open, and the learner's limits
+    (`Quiz.limits_for`, overrides included) hold.
     """
     now = now or timezone.now()
     rng = rng or random.Random()
@@ -85,17 +89,22 @@ def start_attempt(
         if not current.is_expired:
             return current
         finish_attempt(attempt=current, now=now)
-    if quiz.attempts_allowed:
+    if not preview and (reason := quiz.unavailable_reason(now)):
+        raise QuizUnavailable(reason)
+    limits = quiz.limits_for(learner)
+    if limits.attempts_allowed and not preview:
         used = Attempt.objects.filter(quiz=quiz, learner=learner).count()
-        if used >= quiz.attempts_allowed:
+        if not limits.attempts_left(used):
             raise AttemptsUsedUp(
-                f"You have used all {quiz.attempts_allowed} attempts at this quiz. "
+                f"You have used all {limits.attempts_allowed} attempts at this quiz. "
                 "Your results are in your history."
             )
     questions = _load(_question_ids(quiz, rng) if question_ids is None else question_ids)
     if not questions:
         raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
-    deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None
+    deadline = limits.deadline(now) if not preview else None
+    if preview and limits.time_limit:
+        deadline = now + limits.time_limit
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(

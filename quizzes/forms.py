@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -6,6 +8,28 @@ from quizzes import grading
 from quizzes.models import Question, Slot
 
 MAX_TEXT = 200
+
+
+class MinutesField(forms.IntegerField):
+    """A duration typed as whole minutes: 30 means 30 minutes, never 30 seconds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 7 * 24 * 60)
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return round(value.total_seconds() / 60)
+        return value
+
+    def clean(self, value):
+        minutes = super().clean(value)
+        return None if minutes is None else timedelta(minutes=minutes)
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial), data)
 
 
 class AnswerForm(forms.Form):

@@ -1,9 +1,11 @@
 import random
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -214,6 +216,32 @@ class Answer(models.Model):
         return grading.Option(id=self.pk, **{f: getattr(self, f) for f in ANSWER_FIELDS})
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one learner may do at one quiz: the quiz's rules plus their override, if any."""
+
+    attempts_allowed: int  # 0: unlimited
+    time_limit: timedelta | None  # None: no limit
+    closes: datetime | None
+
+    def attempts_left(self, used: int) -> int | None:
+        """How many more attempts may start; None when unlimited."""
+        return None if not self.attempts_allowed else max(0, self.attempts_allowed - used)
+
+    def deadline(self, started: datetime) -> datetime | None:
+        """When an attempt started then is submitted for the learner: the time limit or the
+        quiz's closing, whichever comes first."""
+        ends = [self.closes] if self.closes else []
+        if self.time_limit:
+            ends.append(started + self.time_limit)
+        return min(ends, default=None)
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Quiz.Status.PUBLISHED)
+
+
 class Quiz(models.Model):
     class Mode(models.TextChoices):
         PRACTICE = "practice", "Practice (feedback after each question)"
@@ -222,6 +250,10 @@ class Quiz(models.Model):
     class Review(models.TextChoices):
         AFTER_ATTEMPT = "after", "After the attempt is submitted"
         NEVER = "never", "Never"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft: only staff can preview it"
+        PUBLISHED = "published", "Published: learners can see it"
 
     class Purpose(models.TextChoices):
         STANDARD = "standard", "A quiz learners pick"
@@ -241,6 +273,18 @@ class Quiz(models.Model):
     title = models.CharField(max_length=200)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.STANDARD)
+    # Published by default so that quizzes made in code (course files, personal quizzes) are
+    # served; the admin's add form starts new quizzes as drafts.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    opens = models.DateTimeField(
+        null=True, blank=True, help_text="Learners can start it from then on. Empty: at once."
+    )
+    closes = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="No attempt starts after this, and open attempts are submitted then. "
+        "Empty: it never closes.",
+    )
     order = models.PositiveIntegerField(default=0)
     questions = models.ManyToManyField(
         Question, through="QuizQuestion", blank=True, related_name="quizzes"
@@ -261,7 +305,7 @@ class Quiz(models.Model):
     time_limit = models.DurationField(
         null=True,
         blank=True,
-        help_text="Exams only, e.g. 00:30:00 for 30 minutes; empty means no limit.",
+        help_text="Exams only, in minutes; empty means no limit.",
     )
     pass_mark = models.PositiveSmallIntegerField(default=60, help_text="Percent needed to pass.")
     attempts_allowed = models.PositiveSmallIntegerField(
@@ -277,12 +321,18 @@ class Quiz(models.Model):
         default=Review.AFTER_ATTEMPT,
     )
 
+    objects = QuizQuerySet.as_manager()
+
     class Meta:
         ordering = ["course", "order", "pk"]
         verbose_name_plural = "quizzes"
         constraints = [
             models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_per_course"),
             models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True) | Q(closes__isnull=True) | Q(closes__gt=F("opens")),
+                name="quiz_closes_after_opens",
+            ),
         ]
 
     def __str__(self):
@@ -317,6 +367,41 @@ class Quiz(models.Model):
             raise ValidationError({"time_limit": "Only exams have a time limit."})
         if self.topic_id and self.course_id and self.topic.course_id != self.course_id:
             raise ValidationError({"topic": "The topic must belong to the quiz's course."})
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError({"closes": "The quiz must close after it opens."})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def unavailable_reason(self, now: datetime | None = None) -> str:
+        """Why a learner cannot start this quiz now, in words; empty when they can."""
+        now = now or timezone.now()
+        if not self.is_published:
+            return "This quiz is a draft: learners cannot see it yet."
+        if self.opens and now < self.opens:
+            return f"This quiz opens on {timezone.localtime(self.opens):%-d %b %Y at %H:%M}."
+        if self.closes and now >= self.closes:
+            return f"This quiz closed on {timezone.localtime(self.closes):%-d %b %Y at %H:%M}."
+        return ""
+
+    def limits_for(self, learner: "Learner | None") -> Limits:
+        """The quiz's attempt and time limits for one learner, with their override added.
+
+        Give a learner more with `QuizOverride.grant(quiz=…, learner=…, attempts=1)`.
+        """
+        override = (
+            QuizOverride.objects.filter(quiz=self, learner=learner).first()
+            if learner is not None and learner.pk
+            else None
+        )
+        attempts, limit = self.attempts_allowed, self.time_limit if self.is_exam else None
+        if override is not None:
+            if attempts:
+                attempts += override.extra_attempts
+            if limit and override.extra_time:
+                limit += override.extra_time
+        return Limits(attempts_allowed=attempts, time_limit=limit, closes=self.closes)
 
     @property
     def is_exam(self) -> bool:
@@ -335,6 +420,45 @@ class Quiz(models.Model):
         if topics:
             pool = pool.filter(topic__in=topics)
         return pool.order_by("pk")
+
+
+class QuizOverride(models.Model):
+    """Moodle's user override: one learner's extra attempts and extra time at one quiz.
+
+    Read it through `Quiz.limits_for(learner)`; write it with `QuizOverride.grant`.
+    """
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="overrides")
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="quiz_overrides")
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Added to the quiz's attempts allowed (unlimited stays unlimited)."
+    )
+    extra_time = models.DurationField(
+        null=True, blank=True, help_text="Added to an exam's time limit, in minutes."
+    )
+
+    class Meta:
+        verbose_name = "learner override"
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "learner"], name="one_override_per_learner")
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} · {self.learner}"
+
+    @classmethod
+    def grant(
+        cls, *, quiz: Quiz, learner: Learner, attempts: int = 0, time: timedelta | None = None
+    ) -> "QuizOverride":
+        """Give a learner `attempts` more attempts and `time` more time, on top of any
+        override they already have."""
+        with transaction.atomic():
+            override, _ = cls.objects.select_for_update().get_or_create(quiz=quiz, learner=learner)
+            override.extra_attempts += attempts
+            if time:
+                override.extra_time = (override.extra_time or timedelta()) + time
+            override.save()
+        return override
 
 
 class QuizQuestion(models.Model):

@@ -1,7 +1,7 @@
 import time
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -70,14 +70,31 @@ def _open_attempt(request, pk: int) -> tuple[Attempt, HttpResponse | None]:
     return attempt, None
 
 
-@require_GET
-def quiz(request, course, slug):
+def can_preview(user) -> bool:
+    """Staff who may edit quizzes try drafts and closed quizzes: Moodle's preview."""
+    return user.is_authenticated and user.is_staff and user.has_perm("quizzes.change_quiz")
+
+
+def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz, bool]:
+    """The quiz a learner asked for, and whether the requester previews it as staff.
+
+    A draft is a 404 to learners, indistinguishable from a missing quiz.
+    """
     quiz = get_object_or_404(
-        Quiz.objects.select_related("course", "topic__course"),
+        Quiz.objects.select_related(*related),
         course__slug=course,
         slug=slug,
         purpose=Quiz.Purpose.STANDARD,
     )
+    preview = not quiz.is_published and can_preview(request.user)
+    if not quiz.is_published and not preview:
+        raise Http404("No such quiz.")
+    return quiz, preview
+
+
+@require_GET
+def quiz(request, course, slug):
+    quiz, preview = _standard_quiz(request, course, slug, "course", "topic__course")
     learner = Learner.objects.for_request(request)
     history = (
         list(Attempt.objects.for_learner(learner).filter(quiz=quiz).select_related("quiz")[:10])
@@ -85,21 +102,33 @@ def quiz(request, course, slug):
         else []
     )
     current = next((a for a in history if a.is_open), None)
+    unavailable = quiz.unavailable_reason()
+    preview = preview or (bool(unavailable) and can_preview(request.user))
+    attempts_left = None
+    if not unavailable and not current:
+        limits = quiz.limits_for(learner)
+        if limits.attempts_allowed:
+            used = Attempt.objects.for_learner(learner).filter(quiz=quiz).count() if learner else 0
+            attempts_left = limits.attempts_left(used)
     return render(
         request,
         "quizzes/quiz.html",
-        {"quiz": quiz, "course": quiz.course, "current": current, "history": history},
+        {
+            "quiz": quiz,
+            "course": quiz.course,
+            "current": current,
+            "history": history,
+            "unavailable": unavailable,
+            "preview": preview,
+            "attempts_left": attempts_left,
+        },
     )
 
 
 @require_POST
 def start(request, course, slug):
-    quiz = get_object_or_404(
-        Quiz.objects.select_related("course"),
-        course__slug=course,
-        slug=slug,
-        purpose=Quiz.Purpose.STANDARD,
-    )
+    quiz, preview = _standard_quiz(request, course, slug, "course")
+    preview = preview or (bool(quiz.unavailable_reason()) and can_preview(request.user))
     learner = Learner.objects.for_request(request, create=True)
     if limited := too_many(request, "start", str(learner.pk)):
         return limited
@@ -108,7 +137,7 @@ def start(request, course, slug):
         if current is not None:
             attempts.finish_attempt(attempt=current)
     try:
-        attempt = attempts.start_attempt(quiz=quiz, learner=learner)
+        attempt = attempts.start_attempt(quiz=quiz, learner=learner, preview=preview)
     except attempts.AttemptError as error:
         messages.error(request, error.message)
         return redirect(quiz)
