@@ -1,13 +1,10 @@
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from quizzes import grading
-from quizzes.models import Question, Slot
-
-MAX_TEXT = 200
+from quizzes import kinds
+from quizzes.models import Slot
 
 
 class MinutesField(forms.IntegerField):
@@ -34,7 +31,8 @@ class MinutesField(forms.IntegerField):
 
 class AnswerForm(forms.Form):
     """One answer to one slot. Choices come from the slot's own snapshot, so an option id
-    from another question (or a made-up one) is a validation error, never a crash."""
+    from another question (or a made-up one) is a validation error, never a crash. The
+    fields and their checks are the kind's (see quizzes.kinds)."""
 
     seq = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
     shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -43,66 +41,18 @@ class AnswerForm(forms.Form):
         """`partial` lets a matching answer leave items unmatched (exam autosave)."""
         super().__init__(*args, **kwargs)
         self.slot = slot
-        snapshot = slot.snapshot
-        kind = snapshot["kind"]
-        options = [(o["id"], o["text"]) for o in snapshot["options"]]
-        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-            self.fields["choice"] = forms.TypedChoiceField(
-                choices=options, coerce=int, error_messages={"required": "Choose an answer."}
-            )
-        elif kind == Question.Kind.MULTIPLE:
-            self.fields["choice"] = forms.TypedMultipleChoiceField(
-                choices=options,
-                coerce=int,
-                error_messages={"required": "Choose at least one answer."},
-            )
-        elif kind == Question.Kind.MATCHING:
-            choices = [(c, c) for c in snapshot["choices"]]
-            for option in snapshot["options"]:
-                if option["text"].strip():
-                    self.fields[f"match-{option['id']}"] = forms.ChoiceField(
-                        choices=[("", "Choose…"), *choices],
-                        label=option["text"],
-                        required=not partial,
-                        error_messages={"required": "Choose a match for every item."},
-                    )
-        else:
-            self.fields["text"] = forms.CharField(
-                max_length=MAX_TEXT,
-                error_messages={
-                    "required": "Type your answer.",
-                    "max_length": f"Keep your answer under {MAX_TEXT} characters.",
-                },
-            )
+        self.kind = kinds.get(slot.kind)
+        self.fields.update(self.kind.form_fields(slot.snapshot, partial=partial))
 
     def clean(self):
         data = super().clean()
-        matches = [name for name in self.fields if name.startswith("match-")]
-        if matches and not self.errors and not any(data.get(name) for name in matches):
-            raise ValidationError("Choose a match for at least one item.")
+        if not self.errors:
+            self.kind.clean(data)
         return data
-
-    def clean_text(self):
-        text = self.cleaned_data["text"]
-        if self.slot.kind == Question.Kind.NUMERICAL and grading.parse_number(text) is None:
-            raise ValidationError("Enter a number, such as 40 or 2.5.")
-        return text
 
     def value(self):
         """The answer in grading's response shape (call after is_valid())."""
-        kind = self.slot.kind
-        data = self.cleaned_data
-        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-            return data["choice"]
-        if kind == Question.Kind.MULTIPLE:
-            return frozenset(data["choice"])
-        if kind == Question.Kind.MATCHING:
-            return {
-                int(name.removeprefix("match-")): data[name]
-                for name in self.fields
-                if name.startswith("match-") and data.get(name)
-            }
-        return data["text"]
+        return self.kind.form_value(self.cleaned_data)
 
     def seconds(self, now_epoch: int) -> int | None:
         shown = self.cleaned_data.get("shown")

@@ -16,29 +16,21 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from courses.models import Course, Lesson, Topic
+from quizzes import kinds
 from quizzes.formats import aiken, gift
 from quizzes.formats.interchange import (
     ANSWER_FIELDS,
-    MATCHING,
-    MULTIPLE,
-    NUMERICAL,
-    SHORT,
-    SINGLE,
-    TRUE_FALSE,
     AnswerData,
     ParseIssue,
     QuestionData,
 )
 from quizzes.models import Answer, Question, Quiz, QuizQuestion, Tag
 
-FULL = 1 - 1e-6
-
 
 def problems(q: QuestionData) -> list[str]:
     """What makes a question unusable, in words an author understands. Empty when fine."""
     out: list[str] = []
     answers = q.answers
-    full = [a for a in answers if a.fraction >= FULL]
     if not q.text.strip():
         out.append("the question has no text")
     for a in answers:
@@ -46,48 +38,11 @@ def problems(q: QuestionData) -> list[str]:
             out.append(f"answer “{a.text}” has a grade outside -100%..100%")
         if a.tolerance < 0 or math.isnan(a.tolerance):
             out.append(f"answer “{a.text}” has a negative tolerance")
-    if q.kind == SINGLE:
-        if len(answers) < 2:
-            out.append("a single-choice question needs at least two options")
-        if len(full) != 1:
-            out.append(
-                "a single-choice question needs exactly one full-credit answer "
-                f"(it has {len(full)})"
-            )
-    elif q.kind == MULTIPLE:
-        if len(answers) < 2:
-            out.append("a multiple-response question needs at least two options")
-        total = sum(a.fraction for a in answers if a.fraction > 0)
-        if abs(total - 1) > 1e-4:
-            out.append(
-                f"the positive grades of a multiple-response question must add up to 100% "
-                f"(they add up to {total:.0%})"
-            )
-    elif q.kind == TRUE_FALSE:
-        texts = sorted(a.text for a in answers)
-        if texts != ["False", "True"] or len(full) != 1:
-            out.append("a true/false question needs a True and a False answer, one of them right")
-    elif q.kind == SHORT:
-        if not answers:
-            out.append("a short-answer question needs at least one accepted answer")
-        elif not full:
-            out.append("a short-answer question needs at least one full-credit answer")
-    elif q.kind == NUMERICAL:
-        if not answers:
-            out.append("a numerical question needs at least one answer")
-        elif not full:
-            out.append("a numerical question needs at least one full-credit answer")
-        for a in answers:
-            if a.value is None and a.text != "*":
-                out.append(f"numerical answer “{a.text}” is not a number")
-    elif q.kind == MATCHING:
-        stems = [a for a in answers if a.text.strip()]
-        if len(stems) < 2:
-            out.append("a matching question needs at least two pairs")
-        if any(not a.match.strip() for a in answers):
-            out.append("every matching pair needs a right-hand side")
-    else:
+    kind = kinds.KINDS.get(q.kind)
+    if kind is None:
         out.append(f"unknown question kind “{q.kind}”")
+    else:
+        out.extend(kind.problems(q))
     return out
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from courses import markdown
 from courses.models import Course, Lesson, Topic
-from quizzes import grading
+from quizzes import grading, kinds
 from quizzes.formats import interchange
 from quizzes.formats.interchange import ANSWER_FIELDS
 
@@ -71,13 +71,8 @@ class Tag(models.Model):
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        SINGLE = interchange.SINGLE, "Single choice"
-        MULTIPLE = interchange.MULTIPLE, "Multiple response"
-        TRUE_FALSE = interchange.TRUE_FALSE, "True/false"
-        SHORT = interchange.SHORT, "Short answer"
-        NUMERICAL = interchange.NUMERICAL, "Numerical"
-        MATCHING = interchange.MATCHING, "Matching"
+    # One member per kind in quizzes.kinds, which holds each kind's behaviour.
+    Kind = models.TextChoices("Kind", kinds.choices())
 
     class Format(models.TextChoices):
         MARKDOWN = interchange.MARKDOWN, "Markdown"
@@ -157,7 +152,7 @@ class Question(models.Model):
         ]
         choices = sorted({a.match for a in answers if a.match}, key=str.casefold)
         if rng is not None:
-            if self.kind in (self.Kind.SINGLE, self.Kind.MULTIPLE, self.Kind.MATCHING):
+            if kinds.get(self.kind).shuffles:
                 options = _shuffled(options, rng)
             choices = _shuffled(choices, rng)
         return {
@@ -598,24 +593,12 @@ class Slot(models.Model):
 
 def encode_answer(kind: str, value) -> dict:
     """A grading response (see quizzes.grading) as the JSON stored on Response.answer."""
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        return {"choice": value}
-    if kind == Question.Kind.MULTIPLE:
-        return {"choices": sorted(value)}
-    if kind == Question.Kind.MATCHING:
-        return {"pairs": {str(k): v for k, v in sorted(value.items())}}
-    return {"text": value}
+    return kinds.get(kind).encode(value)
 
 
 def decode_answer(kind: str, stored: dict):
     """The inverse of encode_answer: stored JSON back to grading's response type."""
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        return stored.get("choice")
-    if kind == Question.Kind.MULTIPLE:
-        return frozenset(stored.get("choices", ()))
-    if kind == Question.Kind.MATCHING:
-        return {int(k): v for k, v in stored.get("pairs", {}).items()}
-    return stored.get("text", "")
+    return kinds.get(kind).decode(stored)
 
 
 class ResponseQuerySet(models.QuerySet):

@@ -6,11 +6,10 @@ answer, so the review matches the recorded score even after the question bank ch
 
 from dataclasses import dataclass, field
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from quizzes import grading
-from quizzes.models import Attempt, Question, Quiz, Slot, decode_answer
+from quizzes import grading, kinds
+from quizzes.models import Attempt, Quiz, Slot, decode_answer
 
 
 @dataclass
@@ -34,28 +33,14 @@ class ReviewRow:
         return "partial" if self.fraction > 0 else "wrong"
 
 
-def _html(option: dict) -> SafeString:
-    return mark_safe(option["html"])  # rendered by courses.markdown at snapshot time
-
-
 def describe(slot: Slot, value) -> list[SafeString]:
     """A response in words: the chosen options, the typed text, or the matched pairs."""
-    q = slot.snapshot
-    options = {o["id"]: o for o in q["options"]}
-    kind = q["kind"]
-    if value is None or value == "" or value == frozenset() or value == {}:
-        return []
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        return [_html(options[value])] if value in options else []
-    if kind == Question.Kind.MULTIPLE:
-        return [_html(o) for o in q["options"] if o["id"] in set(value)]
-    if kind == Question.Kind.MATCHING:
-        return [
-            mark_safe(f"{options[k]['html']} → {escape(v)}")
-            for k, v in value.items()
-            if k in options
-        ]
-    return [escape(value)]
+    return kinds.get(slot.kind).describe(slot.snapshot, value)
+
+
+def describe_correct(slot: Slot) -> list[SafeString]:
+    """The right answer in words, as the slot's kind describes it."""
+    return kinds.get(slot.kind).describe_correct(slot.snapshot, slot.gradable())
 
 
 def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
@@ -76,7 +61,7 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
                 row.feedback = [mark_safe(f) for f in outcome.feedback]
                 row.hint = outcome.hint
         if show_correct:
-            row.correct_answer = describe(slot, grading.correct_response(gradable))
+            row.correct_answer = describe_correct(slot)
         rows.append(row)
     return rows
 

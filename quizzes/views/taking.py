@@ -7,18 +7,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from quizzes import attempts, grading
+from quizzes import attempts, kinds
 from quizzes.forms import AnswerForm, FlagForm
 from quizzes.models import (
     Attempt,
     Learner,
-    Question,
     Quiz,
     Slot,
     decode_answer,
     encode_answer,
 )
-from quizzes.review import describe, review_rows, topic_breakdown
+from quizzes.review import describe_correct, review_rows, topic_breakdown
 from studyhub import ratelimit
 
 TAKE = "quizzes/take.html"
@@ -190,11 +189,7 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
         "result": result,
         "percent": round(100 * result.fraction) if result else None,
         "show_correct": show_correct,
-        "correct_answer": (
-            describe(slot, grading.correct_response(slot.gradable()))
-            if result and show_correct
-            else []
-        ),
+        "correct_answer": (describe_correct(slot) if result and show_correct else []),
         "selected": _selected(form),
         "notice": notice,
         "is_last": slot.number == attempt.slot_count,
@@ -202,14 +197,7 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
 
 
 def _initial_answer(slot: Slot, response) -> dict:
-    value = decode_answer(slot.kind, response.answer)
-    if slot.kind == Question.Kind.MATCHING:
-        return {f"match-{k}": v for k, v in value.items()}
-    if slot.kind == Question.Kind.MULTIPLE:
-        return {"choice": sorted(value)}
-    if slot.kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        return {"choice": value}
-    return {"text": value}
+    return kinds.get(slot.kind).initial(decode_answer(slot.kind, response.answer))
 
 
 def _selected(form: AnswerForm) -> set[str]:
