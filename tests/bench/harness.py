@@ -329,3 +329,70 @@ def require_postgres(pytest) -> str:
             pytest.fail(f"{reason}; CI=true requires the PostgreSQL tests to run.")
         pytest.skip(reason)
     return bindir
+
+
+# --- server CPU ---------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """On-CPU time of every thread of `pid` so far, in seconds (0 once it has gone).
+
+    /proc/<pid>/task/<tid>/schedstat starts with the nanoseconds the thread has run: exact,
+    unlike the tick-sampled utime and stime. A sync gunicorn worker serves each request on
+    its main thread, so this is the requests' thread time plus the worker's idle loop.
+    """
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
+class CpuSampler:
+    """Samples the summed CPU time of a server's workers in a background thread.
+
+    `used(start, end)` is the CPU the workers spent between two wall-clock times (epoch
+    seconds), interpolated between the samples around them, so a load phase measured by
+    another process (locust) can be divided by the requests it completed.
+    """
+
+    def __init__(self, pids, interval: float = 0.02):
+        import threading
+
+        self.pids, self.interval = list(pids), interval
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), sum(cpu_seconds(p) for p in self.pids)))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def at(self, when: float) -> float:
+        """Total CPU seconds at `when`, interpolated linearly between two samples."""
+        import bisect
+
+        times = [t for t, _ in self.samples]
+        i = bisect.bisect_left(times, when)
+        if i <= 0:
+            return self.samples[0][1] if self.samples else 0.0
+        if i >= len(self.samples):
+            return self.samples[-1][1]
+        (t0, c0), (t1, c1) = self.samples[i - 1], self.samples[i]
+        return c0 + (c1 - c0) * (when - t0) / max(t1 - t0, 1e-9)
+
+    def used(self, start: float, end: float) -> float:
+        return max(0.0, self.at(end) - self.at(start))

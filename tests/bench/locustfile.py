@@ -4,9 +4,10 @@
 
 Three user classes, one per phase of the benchmark:
 
-- `MixedLearner`: the learner journey with think time: read a lesson, practise (start a quiz,
-  answer questions with htmx POSTs), open the dashboard, take the mock exam (start, answer,
-  summary, submit, review). Answers are read off the page like a browser would.
+- `MixedLearner`: the learner journey with think time: home, course, read a lesson,
+  practise (start a quiz, answer questions with htmx POSTs), open the dashboard, take the
+  mock exam (start, answer, summary, submit, review). Answers are read off the page like a
+  browser would.
 - `ClosedLoop`: one endpoint at a time, every user hammering it with no think time, for the
   same number of seconds; a barrier starts each endpoint's phase for all users at once.
   The work (open attempts, ready answers) comes from the plan tests/bench/data.py wrote.
@@ -130,6 +131,10 @@ class MixedLearner(Learner):
     @task
     def journey(self):
         ident, course = self.ident, PLAN["course"]
+        self.get(ident, "/", "home")
+        self.think()
+        self.get(ident, f"/courses/{course}/", "course")
+        self.think()
         self.get(ident, self.rng.choice(PLAN["lessons"]), "lesson")
         self.think()
         self.practise(self.rng.choice(PLAN["practice"]), answers=3)
@@ -248,8 +253,8 @@ class ClosedLoop(Learner):
         """An iterator of zero-argument calls, one request each."""
         course, plan = PLAN["course"], PLAN
         get = self.get
-        if phase == "baseline":
-            return _cycle(self.pool, lambda i: get(i, "/bench/baseline", phase))
+        if phase in ("baseline", "shell"):
+            return _cycle(self.pool, lambda i: get(i, f"/bench/{phase}", phase))
         if phase == "home":
             return _cycle(self.pool, lambda i: get(i, "/", phase))
         if phase == "course":
