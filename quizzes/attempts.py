@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from quizzes import grading, scheduling
+from quizzes import grading, scheduling, versions
 from quizzes.models import (
     Attempt,
     Learner,
@@ -24,6 +24,7 @@ from quizzes.models import (
     ResponseOption,
     Slot,
     encode_answer,
+    shuffle_snapshot,
 )
 
 
@@ -76,7 +77,8 @@ def start_attempt(
     """Resume the learner's open attempt at this quiz, or start a new one.
 
     An expired open attempt is finished first. Questions and answer orders are frozen into
-    the slots now, so later edits to the question bank never change this attempt.
+    the slots now, each with the question version it was given, so later edits to the
+    question bank never change this attempt.
     `question_ids` picks the questions (in that order) for a personal review session.
     A `preview` (staff trying the quiz) may start a draft, a closed quiz, or one more attempt
     than allowed; otherwise the quiz must be published and open, and the learner's limits
@@ -105,6 +107,7 @@ def start_attempt(
     deadline = limits.deadline(now) if not preview else None
     if preview and limits.time_limit:
         deadline = now + limits.time_limit
+    version = versions.current(questions)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -119,7 +122,10 @@ def start_attempt(
                     attempt=attempt,
                     number=number,
                     question=question,
-                    snapshot=question.snapshot(rng if quiz.shuffle_answers else None),
+                    version=version[question.pk],
+                    snapshot=shuffle_snapshot(
+                        version[question.pk].snapshot, rng if quiz.shuffle_answers else None
+                    ),
                 )
                 for number, question in enumerate(questions, start=1)
             )

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import random
 import secrets
 from dataclasses import dataclass
@@ -137,7 +139,13 @@ class Question(models.Model):
         The snapshot is stored on the attempt slot, so later edits never change a recorded
         score or what review shows. With `rng`, options are shuffled (never left in the
         order they were written, which would often put the right answer first).
+        Attempts take theirs from the question's current `QuestionVersion` instead, which
+        renders the Markdown once per edit (see `quizzes.versions`).
         """
+        return shuffle_snapshot(self.render(), rng)
+
+    def render(self) -> dict:
+        """This question with its Markdown rendered, options in the order written."""
         answers = list(self.answers.all())
         fmt = self.text_format
         options = [
@@ -150,11 +158,6 @@ class Question(models.Model):
             }
             for a in answers
         ]
-        choices = sorted({a.match for a in answers if a.match}, key=str.casefold)
-        if rng is not None:
-            if kinds.get(self.kind).shuffles:
-                options = _shuffled(options, rng)
-            choices = _shuffled(choices, rng)
         return {
             "kind": self.kind,
             "title": self.title,
@@ -164,8 +167,76 @@ class Question(models.Model):
             "lesson_title": self.lesson.title if self.lesson_id else "",
             "topic": {"id": self.topic_id, "title": self.topic.title},
             "options": options,
-            "choices": choices,
+            "choices": sorted({a.match for a in answers if a.match}, key=str.casefold),
         }
+
+    def source_digest(self) -> str:
+        """A fingerprint of everything `render()` reads, without rendering anything.
+
+        Two equal digests mean an equal rendering, so a version can be reused as long as the
+        digest stays the same. Load with select_related("lesson__topic__course", "topic")
+        and prefetch_related("answers") to compute it without queries.
+        """
+        source = [
+            self.pk,
+            self.kind,
+            self.title,
+            self.text,
+            self.text_format,
+            self.explanation,
+            self.lesson_url,
+            self.lesson.title if self.lesson_id else "",
+            self.topic_id,
+            self.topic.title,
+            [[a.pk, *(getattr(a, f) for f in ANSWER_FIELDS)] for a in self.answers.all()],
+        ]
+        encoded = json.dumps(source, ensure_ascii=False, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def shuffle_snapshot(rendered: dict, rng: random.Random | None) -> dict:
+    """A slot's copy of a rendered question, its options and choices shuffled with `rng`."""
+    options, choices = rendered["options"], rendered["choices"]
+    if rng is not None:
+        if kinds.get(rendered["kind"]).shuffles:
+            options = _shuffled(options, rng)
+        choices = _shuffled(choices, rng)
+    return {**rendered, "options": list(options), "choices": list(choices)}
+
+
+class QuestionVersion(models.Model):
+    """A question as learners were given it: text, answers and their HTML, rendered once.
+
+    Attempts are built from versions, never from the live question: `quizzes.versions.current`
+    returns each question's version, creating one when the question has changed since (so
+    Markdown is rendered once per edit, not once per attempt). A version is immutable once an
+    attempt slot holds it; until then an edit rewrites it in place, so a new version appears
+    only when a question that learners were given (and may have answered) is edited.
+
+    `snapshot` is `Question.render()`: the grading data of every answer row (ids, fractions,
+    tolerances, matches) and the rendered HTML, options in written order. Each slot keeps
+    its own shuffled copy and a link to its version (`Slot.version`), which is what a
+    regrade compares with the question's current version.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1 for the first version, then 2, 3, …")
+    digest = models.CharField(max_length=64, help_text="Question.source_digest() it renders.")
+    snapshot = models.JSONField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["question", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="version_number_unique"),
+            models.UniqueConstraint(fields=["question", "digest"], name="version_digest_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot.get('title', self.question_id)} (version {self.number})"
+
+    def gradable(self) -> grading.Gradable:
+        return gradable_from(self.snapshot)
 
 
 def _shuffled(items: list, rng: random.Random) -> list:
@@ -565,7 +636,11 @@ class Slot(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="slots")
     number = models.PositiveSmallIntegerField()
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="slots")
-    snapshot = models.JSONField()
+    # Empty only for slots made before versions existed; their snapshot is still frozen.
+    version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="slots"
+    )
+    snapshot = models.JSONField(help_text="The version's rendering, options in this slot's order.")
     flagged = models.BooleanField(default=False)
 
     class Meta:
@@ -582,13 +657,18 @@ class Slot(models.Model):
         return self.snapshot["kind"]
 
     def gradable(self) -> grading.Gradable:
-        return grading.Gradable(
-            self.snapshot["kind"],
-            tuple(
-                grading.Option(id=o["id"], **{f: o[f] for f in ANSWER_FIELDS})
-                for o in self.snapshot["options"]
-            ),
-        )
+        return gradable_from(self.snapshot)
+
+
+def gradable_from(snapshot: dict) -> grading.Gradable:
+    """What grading needs from a rendered question (a version's or a slot's snapshot)."""
+    return grading.Gradable(
+        snapshot["kind"],
+        tuple(
+            grading.Option(id=o["id"], **{f: o[f] for f in ANSWER_FIELDS})
+            for o in snapshot["options"]
+        ),
+    )
 
 
 def encode_answer(kind: str, value) -> dict:

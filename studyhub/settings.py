@@ -98,6 +98,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Each worker keeps its connection: opening one (and running the PRAGMAs below) cost
+    # more than the SELECT 1 baseline itself. Health checks reopen it after an error.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DJANGO_CONN_MAX_AGE", "600"))
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -392,6 +392,10 @@ def test_a_read_only_database_answers_503_and_writes_nothing(sqlite_site, tmp_pa
             server = harness.Gunicorn(ro, tmp_path / "read-only.log").start()
         else:
             db.chmod(0o444)
+            # Workers keep their SQLite connection open (CONN_MAX_AGE), and a file opened for
+            # writing stays writable after a chmod: the server meets the mode when it starts.
+            server.stop()
+            server = harness.Gunicorn(env, tmp_path / "read-only.log").start()
         attempts_before = _attempt_count(db)
         answer = me.post(
             f"/attempts/{attempt}/q/{number}/answer",

@@ -1,0 +1,87 @@
+"""Question versions: each question rendered once per edit, and frozen once learners get it.
+
+`current(questions)` is the one writer of `QuestionVersion`. It fingerprints each question
+(`Question.source_digest()`, no Markdown involved) and returns the version with that digest,
+rendering a new one only when the question changed since its last version:
+
+- a version no slot holds yet is rewritten in place (nobody was given it);
+- a version some slot holds is immutable: the edit gets the next version number.
+
+So a question that learners were given and then edited has two versions, the slots keep the
+one they were given (`Slot.version`), and a regrade can compare a response's version with the
+question's current one. Attempt starts call `current`, so the first start after an edit
+renders the question and every later start only reads the finished version; `refresh` does
+the same for questions just saved, for a writer that wants the version at once (a regrade).
+Imports do not render: a large import stays as fast as before, and unused questions never
+cost a rendering.
+"""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from quizzes.models import Question, QuestionVersion
+
+
+def _loaded(questions: Iterable[Question]) -> list[Question]:
+    """The questions with what `render` and `source_digest` read, fetched in two queries."""
+    ids = [q.pk for q in questions]
+    found = (
+        Question.objects.select_related("lesson__topic__course", "topic")
+        .prefetch_related("answers")
+        .in_bulk(ids)
+    )
+    return [found[pk] for pk in ids if pk in found]
+
+
+def current(questions: Iterable[Question]) -> dict[int, QuestionVersion]:
+    """Each question's current version by question id, creating those that are missing.
+
+    Pass questions loaded with select_related("lesson__topic__course", "topic") and
+    prefetch_related("answers"): an up-to-date question then costs one query for all.
+    """
+    questions = list(questions)
+    digests = {q.pk: q.source_digest() for q in questions}
+    found = {
+        v.question_id: v
+        for v in QuestionVersion.objects.filter(
+            question_id__in=digests, digest__in=set(digests.values())
+        )
+        if digests[v.question_id] == v.digest
+    }
+    for question in questions:
+        if question.pk not in found:
+            found[question.pk] = _freeze(question, digests[question.pk])
+    return found
+
+
+def refresh(questions: Iterable[Question]) -> dict[int, QuestionVersion]:
+    """`current` for questions as saved (loaded again with what rendering needs)."""
+    return current(_loaded(questions))
+
+
+def _freeze(question: Question, digest: str) -> QuestionVersion:
+    snapshot = question.render()
+    try:
+        with transaction.atomic():
+            latest = (
+                QuestionVersion.objects.select_for_update()
+                .filter(question=question)
+                .order_by("-number")
+                .first()
+            )
+            if latest is not None and not latest.slots.exists():
+                latest.digest, latest.snapshot = digest, snapshot
+                latest.save(update_fields=["digest", "snapshot"])
+                return latest
+            number = (
+                QuestionVersion.objects.filter(question=question).aggregate(n=Max("number"))["n"]
+                or 0
+            ) + 1
+            return QuestionVersion.objects.create(
+                question=question, number=number, digest=digest, snapshot=snapshot
+            )
+    except IntegrityError:
+        # Another request froze the same edit at the same moment: use theirs.
+        return QuestionVersion.objects.get(question=question, digest=digest)
