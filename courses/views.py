@@ -10,8 +10,23 @@ from quizzes.models import Learner, Quiz
 
 @require_GET
 def home(request):
-    courses = Course.objects.annotate(topic_count=Count("topics"))
-    return render(request, "courses/home.html", {"courses": courses})
+    """Each course with one tap each to continue, practise a topic, or sit the mock exam."""
+    courses = list(Course.objects.annotate(topic_count=Count("topics")))
+    topics = list(
+        Topic.objects.filter(course__in=courses).select_related("course").order_by("order", "pk")
+    )
+    resume = progress.where_to_continue(Learner.objects.for_request(request), topics)
+    mocks = {}
+    exams = Quiz.objects.filter(
+        course__in=courses,
+        topic__isnull=True,
+        purpose=Quiz.Purpose.STANDARD,
+        mode=Quiz.Mode.EXAM,
+    ).order_by("-order", "-pk")
+    for quiz in exams:
+        mocks[quiz.course_id] = quiz  # the first in quiz order wins
+    rows = [(course, resume.get(course.pk), mocks.get(course.pk)) for course in courses]
+    return render(request, "courses/home.html", {"rows": rows})
 
 
 @require_GET

@@ -22,6 +22,8 @@ from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
 # "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
 # slip among twenty costs five points, never a whole level at once.
 RECENT = 20
+# An answer scoring at least this counts as recalled (FSRS rates anything less "Again").
+RECALLED = 0.5
 
 
 class Level(IntEnum):
@@ -59,10 +61,16 @@ class TopicStats:
     seen: int = 0  # distinct questions answered
     answers: int = 0  # graded answers
     recent_accuracy: float | None = None
-    recall_today: float | None = None
+    recall_today: float | None = None  # over the `recalled` questions only
+    recalled: int = 0  # questions whose latest answer was at least half right
     last_practised: datetime | None = None
     next_due: datetime | None = None
     due_now: int = 0
+
+    @property
+    def not_recalled(self) -> int:
+        """Questions answered whose latest answer was wrong: left out of `recall_today`."""
+        return max(0, self.seen - self.recalled)
 
     @property
     def seen_share(self) -> float:
@@ -180,12 +188,23 @@ def stats_by_learner(
         recent[learner_id, topic_id].append(fraction)
     recall: dict[tuple, list[float]] = defaultdict(list)
     due: dict[tuple, list] = defaultdict(list)
-    cards = ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids).values_list(
-        "learner_id", "topic_id", "stability", "last_review", "due"
+    # Recall is estimated only for questions whose latest answer was recalled (at least half
+    # right): right after a wrong answer FSRS's curve still reads 100 %, which is no promise.
+    latest = (
+        Response.objects.graded()
+        .filter(learner=OuterRef("learner"), question=OuterRef("question"))
+        .order_by("-graded", "-pk")
+        .values("fraction")[:1]
     )
-    for learner_id, topic_id, stability, last_review, due_at in cards:
+    cards = (
+        ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids)
+        .annotate(latest=Subquery(latest))
+        .values_list("learner_id", "topic_id", "stability", "last_review", "due", "latest")
+    )
+    for learner_id, topic_id, stability, last_review, due_at, latest_fraction in cards:
         key = (learner_id, topic_id)
-        recall[key].append(scheduling.recall_probability(stability, last_review, now))
+        if latest_fraction is not None and latest_fraction >= RECALLED:
+            recall[key].append(scheduling.recall_probability(stability, last_review, now))
         due[key].append(due_at)
     result: dict[int, list[TopicStats]] = {}
     for learner_id in learner_ids:
@@ -205,6 +224,7 @@ def stats_by_learner(
                     answers=row["answers"],
                     recent_accuracy=sum(scores) / len(scores) if scores else None,
                     recall_today=sum(chances) / len(chances) if chances else None,
+                    recalled=len(chances),
                     last_practised=row["last"],
                     next_due=min(dues) if dues else None,
                     due_now=sum(1 for d in dues if d <= now),
@@ -313,3 +333,47 @@ def exam_day(stats: list[TopicStats], learner: Learner, day: datetime) -> list[d
         expected = sum(chances) / s.total if s.total else 0.0
         rows.append({"stats": s, "recall": studied, "expected": expected})
     return sorted(rows, key=lambda r: (r["expected"], r["stats"].topic.order))
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where "Continue where you left off" leads in one course."""
+
+    url: str
+    what: str  # the quiz or topic it resumes
+    started: bool  # False: nothing to resume yet, so it leads to the first topic
+
+
+def where_to_continue(learner: Learner | None, topics: list[Topic]) -> dict[int, Resume]:
+    """Per course of `topics` (in course order), the learner's open attempt, else the topic
+    they last answered in, else the first topic. Two queries for a learner, none for a
+    first-time visitor, however many courses, attempts or answers there are."""
+    resume: dict[int, Resume] = {}
+    if learner is not None:
+        course_ids = {t.course_id for t in topics}
+        open_attempts = (
+            Attempt.objects.for_learner(learner)
+            .open()
+            .filter(quiz__course__in=course_ids)
+            .select_related("quiz")
+            .order_by("-started")
+        )
+        for attempt in open_attempts:
+            resume.setdefault(
+                attempt.quiz.course_id,
+                Resume(attempt.get_absolute_url(), attempt.quiz.title, True),
+            )
+        by_id = {t.pk: t for t in topics}
+        last = (
+            Response.objects.graded()
+            .filter(learner=learner, question__topic__in=by_id)
+            .values("question__topic")
+            .annotate(last=Max("graded"))
+            .order_by("-last")
+        )
+        for row in last:
+            topic = by_id[row["question__topic"]]
+            resume.setdefault(topic.course_id, Resume(topic.get_absolute_url(), topic.title, True))
+    for topic in topics:
+        resume.setdefault(topic.course_id, Resume(topic.get_absolute_url(), topic.title, False))
+    return resume

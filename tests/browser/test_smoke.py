@@ -37,3 +37,19 @@ def test_signup_page_passes_axe_at_phone_width(page):
 def test_empty_home_page_says_so(page):
     page.goto("/")
     assert page.get_by_text("No courses yet").is_visible()
+
+
+def test_home_page_taps_are_large_on_a_phone_and_pass_axe(page):
+    from quizzes.models import Quiz
+    from tests.factories import QuizFactory, TopicFactory
+
+    topic = TopicFactory(title="Outsourcing and BPO")
+    QuizFactory(course=topic.course, topic=None, mode=Quiz.Mode.EXAM, title="Mock exam")
+    page.goto("/")
+    for name in ("Start at the beginning", "Practise a topic", "Mock exam"):
+        box = page.get_by_role("link", name=name).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 300, name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Start at the beginning").click()
+    assert page.get_by_role("heading", level=1, name="Outsourcing and BPO").is_visible()

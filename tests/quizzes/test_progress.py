@@ -291,3 +291,55 @@ def test_recall_probability_matches_the_fsrs_package():
         expected = scheduling.SCHEDULER.get_card_retrievability(fsrs_card, when)
         assert scheduling.retrievability(card, when) == pytest.approx(expected, rel=1e-12)
     assert scheduling.recall_probability(None, None, T0) == 0.0
+
+
+def test_recall_counts_only_questions_last_answered_right():
+    """Ten questions, three right: the 100 % recall FSRS gives right after answering covers
+    the three, and the page says so, instead of "recall likely today 100 %" for the topic."""
+    user = UserFactory()
+    learner = Learner.objects.create(user=user)
+    topic = TopicFactory()
+    questions = [QuestionFactory(topic=topic) for _ in range(10)]
+    for i, q in enumerate(questions):
+        answer(learner, q, right=i < 3, when=T0)
+    [stats] = progress.topic_stats(learner, progress.topics_with_counts(pk=topic.pk), now=T0)
+    assert stats.recent_accuracy == pytest.approx(0.3)
+    assert (stats.recalled, stats.not_recalled) == (3, 7)
+    assert stats.recall_today == pytest.approx(1.0)
+
+
+def test_a_question_answered_wrong_after_right_leaves_the_recall_estimate():
+    learner = LearnerFactory()
+    question = QuestionFactory()
+    answer(learner, question, right=True, when=T0)
+    answer(learner, question, right=False, when=T0 + timedelta(days=2))
+    [stats] = progress.topic_stats(
+        learner, progress.topics_with_counts(pk=question.topic_id), now=T0 + timedelta(days=2)
+    )
+    assert stats.recalled == 0 and stats.recall_today is None
+
+
+def test_the_dashboard_says_what_recall_covers(client):
+    user = UserFactory()
+    learner = Learner.objects.create(user=user)
+    topic = TopicFactory()
+    questions = [QuestionFactory(topic=topic) for _ in range(10)]
+    for i, q in enumerate(questions):
+        answer(learner, q, right=i < 3, when=timezone.now())
+    client.force_login(user)
+    page = client.get("/progress/").content.decode()
+    assert "30%" in page
+    assert (
+        "of the 3 questions you last answered right; 7 answered wrong last time are not counted"
+        in page
+    )
+
+
+def test_the_dashboard_says_when_no_question_was_answered_right(client):
+    user = UserFactory()
+    learner = Learner.objects.create(user=user)
+    answer(learner, QuestionFactory(), right=False, when=timezone.now())
+    client.force_login(user)
+    page = client.get("/progress/").content.decode()
+    assert "no question answered right yet" in page
+    assert "100%" not in page
