@@ -626,7 +626,7 @@ def _duplicates(items: Sequence[Item]) -> list[Flag]:
     for (a, stem_a, set_a, keys_a), (b, stem_b, set_b, keys_b) in combinations(prepared, 2):
         if not stem_a or not stem_b:
             continue
-        where = f"{b.source or 'line'}:{b.line}" if b.source != a.source else f"line {b.line}"
+        where = f"{b.source}:{b.line}" if b.source else f"line {b.line}"
         if stem_a == stem_b and a.question.kind == b.question.kind:
             flags.append(
                 Flag(
@@ -702,19 +702,24 @@ class BankReport:
     def true_rate(self) -> float | None:
         return self.true_keyed / self.true_false if self.true_false else None
 
+    @property
+    def positions(self) -> list[tuple[int, int]]:
+        """(position, questions) for single choice, in position order."""
+        return sorted(self.key_positions.items())
+
+    @property
+    def shapes(self) -> list[tuple[int, int, int]]:
+        """(right, wrong, questions) for multiple response, fewest right options first."""
+        return [(r, w, n) for (r, w), n in sorted(self.multiple_shapes.items())]
+
     def lines(self) -> list[str]:
         """The report as plain text lines."""
 
         def pct(value: float | None) -> str:
             return "n/a" if value is None else f"{100 * value:.0f} %"
 
-        positions = ", ".join(f"{p}: {n}" for p, n in sorted(self.key_positions.items())) or "none"
-        shapes = (
-            ", ".join(
-                f"{r} right + {w} wrong: {n}" for (r, w), n in sorted(self.multiple_shapes.items())
-            )
-            or "none"
-        )
+        positions = ", ".join(f"{p}: {n}" for p, n in self.positions) or "none"
+        shapes = ", ".join(f"{r} right + {w} wrong: {n}" for r, w, n in self.shapes) or "none"
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())) or "none"
         rules = ", ".join(f"{r} {n}" for r, n in sorted(self.by_rule.items())) or "none"
         out = [

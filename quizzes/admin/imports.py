@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Topic
-from quizzes import importing
+from quizzes import importing, itemcheck
 from quizzes.admin.common import topic_labels
 from quizzes.formats import gift
 from quizzes.formats.interchange import NotUTF8Error, ParseIssue
@@ -146,6 +146,10 @@ def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
     starts = [q.line for q in plan.questions] + [float("inf")]
     warnings = sorted(plan.warnings, key=lambda issue: issue.line)
     kinds = dict(Question.Kind.choices)
+    # Item-writing flags are advice: they never stop an import (see quizzes.itemcheck).
+    checks: dict[int, list[itemcheck.Flag]] = {}
+    for flag in itemcheck.check_bank(itemcheck.Item(q, line=q.line) for q in plan.questions):
+        checks.setdefault(flag.line, []).append(flag)
     rows = []
     for index, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True)):
         rows.append(
@@ -157,6 +161,7 @@ def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
                 "answers": len(q.answers),
                 "update": bool(q.idnumber) and q.idnumber in updates,
                 "warnings": [w for w in warnings if starts[index] <= w.line < starts[index + 1]],
+                "checks": checks.get(q.line, []),
             }
         )
     return rows
@@ -182,6 +187,7 @@ def _import_page(request, model_admin, *, form, plan=None, updates=(), name="", 
             "loose_warnings": [w for w in plan.warnings if w.line < first],
             "updated": sum(row["update"] for row in rows),
             "created": sum(not row["update"] for row in rows),
+            "checked": sum(len(row["checks"]) for row in rows),
         }
     return TemplateResponse(request, "admin/quizzes/question/import.html", context)
 

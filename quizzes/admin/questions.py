@@ -13,12 +13,14 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from quizzes import importing
+from quizzes import importing, itemcheck
+from quizzes.admin.bankhealth import bank_health
 from quizzes.admin.common import sentence, topic_labels
 from quizzes.admin.imports import import_confirm, import_upload
 from quizzes.formats import gift
@@ -147,7 +149,9 @@ class QuestionAdmin(admin.ModelAdmin):
         (None, {"fields": ["topic", "kind", "title", "text", "text_format", "explanation"]}),
         ("Where it is taught", {"fields": ["lesson", "anchor"]}),
         ("Question bank", {"fields": ["idnumber", "tags"]}),
+        ("Item-writing checks", {"fields": ["item_checks"]}),
     ]
+    readonly_fields = ["item_checks"]
 
     def get_queryset(self, request):
         # distinct: filtering by tag joins rows that would inflate a plain count. An aggregate
@@ -179,6 +183,16 @@ class QuestionAdmin(admin.ModelAdmin):
         label = question.lesson.title + (f" #{question.anchor}" if question.anchor else "")
         return format_html('<a href="{}">{}</a>', question.lesson_url, label)
 
+    @admin.display(description="Remarks")
+    def item_checks(self, question):
+        """The item-writing checker's remarks on the saved question (quizzes.itemcheck)."""
+        if not question.pk:
+            return "The question is checked once it is saved."
+        flags = itemcheck.check_question(importing.question_data(question))
+        if not flags:
+            return "None: no cue the checker looks for (see the bank health page for the rest)."
+        return render_to_string("admin/quizzes/question/_flags.html", {"flags": flags})
+
     @admin.display(description="Preview")
     def preview_link(self, question):
         url = reverse("admin:quizzes_question_preview", args=[question.pk])
@@ -194,6 +208,7 @@ class QuestionAdmin(admin.ModelAdmin):
                 name="quizzes_question_import_confirm",
             ),
             path("<int:pk>/preview/", view(self.preview_view), name="quizzes_question_preview"),
+            path("bank-health/", view(self.bank_health_view), name="quizzes_question_bank_health"),
             *super().get_urls(),
         ]
 
@@ -201,6 +216,9 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, pk):
         return _preview(request, self, pk)
+
+    def bank_health_view(self, request):
+        return bank_health(request, self)
 
     # --- Export -----------------------------------------------------------------------------
 

@@ -1,0 +1,24 @@
+import pytest
+
+from tests.browser.conftest import axe_violations
+from tests.factories import QuestionFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_bank_health_page_passes_axe(page):
+    topic = TopicFactory(title="Outsourcing")
+    QuestionFactory(
+        topic=topic,
+        title="Above",
+        answers=[{"text": "All of the above", "fraction": 1.0}, {"text": "Payroll"}],
+    )
+    QuestionFactory(topic=TopicFactory(course=topic.course), text="Which task is KPO work?")
+    UserFactory(username="setter", is_staff=True, is_superuser=True)
+    page.goto("/admin/login/?next=/admin/quizzes/question/bank-health/")
+    page.get_by_label("Username").fill("setter")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name=topic.course.title).is_visible()
+    assert page.get_by_role("link", name="Above").is_visible()
+    assert axe_violations(page) == []
