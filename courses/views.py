@@ -22,6 +22,7 @@ def home(request):
         topic__isnull=True,
         purpose=Quiz.Purpose.STANDARD,
         mode=Quiz.Mode.EXAM,
+        status=Quiz.Status.PUBLISHED,
     ).order_by("-order", "-pk")
     for quiz in exams:
         mocks[quiz.course_id] = quiz  # the first in quiz order wins

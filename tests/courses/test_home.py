@@ -86,8 +86,9 @@ def test_a_learner_without_an_open_attempt_continues_in_the_last_topic_answered(
     assert taps(client)["Continue where you left off"] == second.get_absolute_url()
 
 
-def test_a_course_without_a_mock_exam_shows_no_mock_tap(client):
-    TopicFactory()
+def test_a_course_without_a_published_mock_exam_shows_no_mock_tap(client):
+    topic = TopicFactory()
+    QuizFactory(course=topic.course, topic=None, mode=Quiz.Mode.EXAM, status=Quiz.Status.DRAFT)
     assert "Mock exam" not in taps(client)
 
 
