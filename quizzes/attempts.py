@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from quizzes import grading, scheduling, versions
 from quizzes.models import (
+    OUTCOME_FIELDS,
     Attempt,
     Learner,
     Question,
@@ -59,8 +60,9 @@ def _question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
 
 
 def _load(ids: list[int]) -> list[Question]:
-    """Questions in the given order, with everything a snapshot needs, in two queries."""
-    found = Question.objects.select_related("lesson__topic__course", "topic")
+    """Questions in the given order (retired ones left out), with everything a snapshot
+    needs, in two queries."""
+    found = Question.objects.filter(retired=False).select_related("lesson__topic__course", "topic")
     by_id = found.prefetch_related("answers").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -144,8 +146,8 @@ class Saved:
     changed: bool  # False: a replay or stale post; nothing was written
 
 
-def _new_response(attempt, slot, stored, seconds, now, **grade) -> Response:
-    return Response.objects.create(
+def _new_response(attempt, slot, stored, seconds, now, outcome=None) -> Response:
+    response = Response(
         slot=slot,
         learner_id=attempt.learner_id,
         question_id=slot.question_id,
@@ -153,8 +155,12 @@ def _new_response(attempt, slot, stored, seconds, now, **grade) -> Response:
         seconds=seconds,
         created=now,
         updated=now,
-        **grade,
     )
+    if outcome is not None:
+        response.keep_outcome(outcome)
+        response.graded = now
+    response.save(force_insert=True)
+    return response
 
 
 def record_answer(
@@ -185,18 +191,16 @@ def record_answer(
     if attempt.quiz.is_exam:
         return _save_exam_answer(attempt, slot, response, stored, seq, seconds, now)
     if response is not None:
-        return Saved(response, response.outcome(), changed=False)
+        return Saved(response, response.graded_outcome(), changed=False)
     outcome = grading.grade(slot.gradable(), value)
     # The answer is committed on its own, before the review card: the card is derived data
     # (scheduling.rebuild_cards recreates it), so it needs no shared transaction, and the
     # learner's answer is safe at the earliest moment.
     try:
-        response = _new_response(
-            attempt, slot, stored, seconds, now, fraction=outcome.fraction, graded=now
-        )
+        response = _new_response(attempt, slot, stored, seconds, now, outcome)
     except IntegrityError:  # a double click or second tab got there first
         response = Response.objects.select_related("slot").get(slot=slot)
-        return Saved(response, response.outcome(), changed=False)
+        return Saved(response, response.graded_outcome(), changed=False)
     scheduling.apply_reviews(
         [
             scheduling.Review(
@@ -256,16 +260,16 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
         Response.objects.filter(slot__attempt=attempt).select_related("slot", "question")
     )
     pending = [r for r in responses if r.fraction is None]
-    options = []
-    for response in responses:
-        outcome = response.outcome()
-        options += [ResponseOption(response=response, answer_id=a) for a in outcome.matched]
-        if response.fraction is None:
-            response.fraction = outcome.fraction
-            response.graded = now
-    ResponseOption.objects.bulk_create(options)
+    for response in pending:
+        response.keep_outcome(response.outcome())
+        response.graded = now
+    ResponseOption.objects.bulk_create(
+        ResponseOption(response=response, answer_id=answer_id)
+        for response in responses
+        for answer_id in response.matched
+    )
     if pending:
-        Response.objects.bulk_update(pending, ["fraction", "graded"])
+        Response.objects.bulk_update(pending, [*OUTCOME_FIELDS, "graded"])
         scheduling.apply_reviews(scheduling.reviews_from(pending))
     score = Response.objects.filter(slot__attempt=attempt).aggregate(total=Sum("fraction"))["total"]
     Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)

@@ -101,6 +101,10 @@ class Question(models.Model):
         max_length=120, blank=True, help_text="Section of the lesson that teaches this."
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
+    retired = models.BooleanField(
+        default=False,
+        help_text="Retired questions are left out of new attempts; past answers keep them.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -116,6 +120,13 @@ class Question(models.Model):
         return self.title
 
     def clean(self):
+        if self.pk and self._kind_changed() and Response.objects.filter(question=self).exists():
+            raise ValidationError(
+                {
+                    "kind": "Learners have answered this question, so its kind can't change. "
+                    "Duplicate it and change the copy's kind instead."
+                }
+            )
         if self.anchor and not self.lesson_id:
             raise ValidationError({"anchor": "Choose the lesson this section belongs to."})
         if self.lesson_id and self.anchor and self.anchor not in self.lesson.anchors:
@@ -125,6 +136,28 @@ class Question(models.Model):
                     f"Its sections are: {', '.join(sorted(self.lesson.anchors)) or 'none'}."
                 }
             )
+
+    def _kind_changed(self) -> bool:
+        saved = Question.objects.filter(pk=self.pk).values_list("kind", flat=True).first()
+        return saved is not None and saved != self.kind
+
+    @transaction.atomic
+    def duplicate(self) -> "Question":
+        """A new question with this one's text, answer rows and tags; no ID number, not retired."""
+        copy = Question.objects.get(pk=self.pk)
+        copy.pk = None
+        copy._state.adding = True
+        copy.idnumber = ""
+        copy.retired = False
+        copy.title = f"{self.title} (copy)"[: Question._meta.get_field("title").max_length]
+        copy.save()
+        answers = list(self.answers.all())
+        for answer in answers:
+            answer.pk = None
+            answer.question = copy
+        Answer.objects.bulk_create(answers)
+        copy.tags.set(self.tags.all())
+        return copy
 
     @property
     def lesson_url(self) -> str:
@@ -477,12 +510,12 @@ class Quiz(models.Model):
         """The questions an attempt is built from (before drawing and shuffling).
 
         A fixed list when the quiz has one and draws nothing; otherwise the draw topics, or
-        the quiz's topic, or the whole course.
+        the quiz's topic, or the whole course. Retired questions are never served.
         """
         if not self.draw_count and self.questions.exists():
-            return self.questions.order_by("quizquestion__order", "pk")
+            return self.questions.filter(retired=False).order_by("quizquestion__order", "pk")
         topics = list(self.draw_topics.all()) or ([self.topic] if self.topic_id else None)
-        pool = Question.objects.filter(topic__course_id=self.course_id)
+        pool = Question.objects.filter(topic__course_id=self.course_id, retired=False)
         if topics:
             pool = pool.filter(topic__in=topics)
         return pool.order_by("pk")
@@ -701,6 +734,16 @@ class Response(models.Model):
     fraction = models.FloatField(
         null=True, blank=True, help_text="Empty until graded (exam answers: on submit)."
     )
+    # The graded outcome as the learner was shown it, stored at grading time so a review
+    # never recomputes it: a later change to grading or to the question leaves it alone,
+    # and only a regrade rewrites it.
+    feedback = models.JSONField(
+        default=list, blank=True, help_text="Feedback shown with the grade (HTML), in order."
+    )
+    hint = models.TextField(blank=True, help_text="The hint shown with the grade.")
+    matched = models.JSONField(
+        default=list, blank=True, help_text="Ids of the answer rows selected or matched."
+    )
     version = models.PositiveIntegerField(default=1, help_text="Sequence check for edits.")
     seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Time to answer.")
     created = models.DateTimeField(default=timezone.now)
@@ -730,8 +773,25 @@ class Response(models.Model):
         return decode_answer(self.slot.kind, self.answer)
 
     def outcome(self) -> grading.Outcome:
-        """Grade again from the frozen snapshot: pure, so review matches the recorded score."""
+        """Grade from the slot's frozen snapshot (for grading; displays use `graded_outcome`)."""
         return grading.grade(self.slot.gradable(), self.value)
+
+    def graded_outcome(self) -> grading.Outcome | None:
+        """The outcome stored when this response was graded, exactly as the learner saw it."""
+        if self.fraction is None:
+            return None
+        return grading.Outcome(self.fraction, tuple(self.feedback), self.hint, tuple(self.matched))
+
+    def keep_outcome(self, outcome: grading.Outcome) -> None:
+        """Set the graded fields (OUTCOME_FIELDS) from an outcome; the caller saves them."""
+        self.fraction = outcome.fraction
+        self.feedback = list(outcome.feedback)
+        self.hint = outcome.hint
+        self.matched = list(outcome.matched)
+
+
+# What `Response.keep_outcome` sets, for bulk_update and update_fields.
+OUTCOME_FIELDS = ["fraction", "feedback", "hint", "matched"]
 
 
 class ResponseOption(models.Model):

@@ -1,7 +1,9 @@
-"""What a finished attempt's review shows, computed from the frozen slots alone.
+"""What a finished attempt's review shows, from the frozen slots and the stored outcomes.
 
-Everything here is re-derived with the pure grader from each slot's snapshot and stored
-answer, so the review matches the recorded score even after the question bank changes.
+The question comes from each slot's snapshot, and the grade, feedback and hint from what was
+stored with the response when it was graded: a review shows exactly what the learner saw,
+even after the question bank or the grader changes. Only the right answer is derived (from
+the slot's snapshot, which a regrade updates together with the stored outcome).
 """
 
 from dataclasses import dataclass, field
@@ -53,13 +55,12 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
         gradable = slot.gradable()
         row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
         if response is not None:
-            value = decode_answer(slot.kind, response.answer)
-            outcome = grading.grade(gradable, value)
             row.fraction = response.fraction if response.fraction is not None else 0.0
-            row.your_answer = describe(slot, value)
+            row.your_answer = describe(slot, decode_answer(slot.kind, response.answer))
             if show_feedback:
-                row.feedback = [mark_safe(f) for f in outcome.feedback]
-                row.hint = outcome.hint
+                # Stored as rendered by courses.markdown when the question was frozen.
+                row.feedback = [mark_safe(f) for f in response.feedback]
+                row.hint = response.hint
         if show_correct:
             row.correct_answer = describe_correct(slot)
         rows.append(row)

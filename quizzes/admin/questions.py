@@ -139,27 +139,40 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     inlines = [AnswerInline]
-    list_display = ["title", "topic", "kind", "answer_count", "lesson_link", "preview_link"]
-    list_filter = ["kind", "topic__course", "topic", "tags"]
+    list_display = [
+        "title",
+        "topic",
+        "kind",
+        "answer_count",
+        "quiz_count",
+        "retired",
+        "lesson_link",
+        "preview_link",
+    ]
+    list_filter = ["kind", "retired", "topic__course", "topic", "tags"]
     list_select_related = ["topic", "lesson__topic__course"]
     search_fields = ["title", "text", "idnumber"]
     autocomplete_fields = ["tags"]
-    actions = ["export_gift", "export_aiken"]
+    actions = ["duplicate", "retire", "restore", "export_gift", "export_aiken"]
     fieldsets = [
         (None, {"fields": ["topic", "kind", "title", "text", "text_format", "explanation"]}),
         ("Where it is taught", {"fields": ["lesson", "anchor"]}),
-        ("Question bank", {"fields": ["idnumber", "tags"]}),
+        ("Question bank", {"fields": ["idnumber", "tags", "retired"]}),
         ("Item-writing checks", {"fields": ["item_checks"]}),
     ]
     readonly_fields = ["item_checks"]
 
     def get_queryset(self, request):
-        # distinct: filtering by tag joins rows that would inflate a plain count. An aggregate
-        # drops Meta.ordering, which autocomplete's pagination needs.
+        # distinct: filtering by tag joins rows that would inflate a plain count, and so do
+        # the two counts of each other. An aggregate drops Meta.ordering, which
+        # autocomplete's pagination needs.
         return (
             super()
             .get_queryset(request)
-            .annotate(answer_count=Count("answers", distinct=True))
+            .annotate(
+                answer_count=Count("answers", distinct=True),
+                quiz_count=Count("quizzes", distinct=True),
+            )
             .order_by(*Question._meta.ordering)
         )
 
@@ -175,6 +188,11 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.display(description="Answers", ordering="answer_count")
     def answer_count(self, question):
         return question.answer_count
+
+    @admin.display(description="Used in", ordering="quiz_count")
+    def quiz_count(self, question):
+        count = question.quiz_count
+        return f"{count} quiz" if count == 1 else f"{count} quizzes"
 
     @admin.display(description="Lesson", ordering="lesson__title")
     def lesson_link(self, question):
@@ -219,6 +237,36 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def bank_health_view(self, request):
         return bank_health(request, self)
+
+    # --- Duplicate, retire, restore -----------------------------------------------------------
+
+    @admin.action(description="Duplicate selected questions", permissions=["add"])
+    def duplicate(self, request, queryset):
+        copies = [question.duplicate() for question in queryset.order_by("pk")]
+        for copy in copies:
+            self.log_addition(request, copy, [{"added": {}}])
+        self.message_user(
+            request,
+            f"Made {len(copies)} copies, titled “… (copy)”, with no ID number."
+            if len(copies) != 1
+            else f"Made a copy: “{copies[0].title}”, with no ID number.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Retire selected (leave out of new attempts)", permissions=["change"])
+    def retire(self, request, queryset):
+        count = queryset.filter(retired=False).update(retired=True)
+        self.message_user(
+            request,
+            f"Retired {count} questions: new attempts leave them out; past attempts, answers "
+            "and reviews keep them.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Restore selected retired questions", permissions=["change"])
+    def restore(self, request, queryset):
+        count = queryset.filter(retired=True).update(retired=False)
+        self.message_user(request, f"Restored {count} questions to new attempts.", messages.SUCCESS)
 
     # --- Export -----------------------------------------------------------------------------
 

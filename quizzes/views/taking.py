@@ -177,7 +177,7 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
     result = None
     if response is not None and not quiz.is_exam:
         response.slot = slot
-        result = saved.outcome if saved is not None and saved.outcome else response.outcome()
+        result = saved.outcome if saved is not None and saved.outcome else response.graded_outcome()
     show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
     return {
         "attempt": attempt,
