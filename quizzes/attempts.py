@@ -278,6 +278,36 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
 
 
 @transaction.atomic
+def reopen_attempt(*, attempt: Attempt, now: datetime | None = None) -> None:
+    """Let the learner carry on with a finished attempt (an instructor's decision).
+
+    An exam's answers become editable again and are graded anew on submit, with a fresh
+    time limit from now; practice answers stay final. The option records and review cards
+    built at finish are removed or rebuilt, as submitting makes them again.
+    """
+    now = now or timezone.now()
+    if attempt.is_open:
+        raise AttemptError(f"“{attempt}” is already open.")
+    if Attempt.objects.filter(learner=attempt.learner, quiz=attempt.quiz).open().exists():
+        raise AttemptError(
+            f"{attempt.learner} already has an attempt at “{attempt.quiz}” in progress; "
+            "only one can be open at a time."
+        )
+    quiz = attempt.quiz
+    deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None
+    Attempt.objects.filter(pk=attempt.pk).update(
+        state=Attempt.State.OPEN, finished=None, score=None, deadline=deadline
+    )
+    ResponseOption.objects.filter(response__slot__attempt=attempt).delete()
+    if quiz.is_exam:
+        Response.objects.filter(slot__attempt=attempt).update(
+            fraction=None, feedback=[], hint="", matched=[], graded=None
+        )
+        scheduling.rebuild_cards(attempt.learner)
+    attempt.refresh_from_db()
+
+
+@transaction.atomic
 def merge_learners(*, guest: Learner, into: Learner) -> None:
     """Move everything a guest did into an account: nothing lost, nothing duplicated.
 

@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from quizzes import stats
+from quizzes.admin.attempts import regrade_page
 from quizzes.admin.common import topic_labels
-from quizzes.models import Quiz, QuizQuestion
+from quizzes.models import Attempt, Quiz, QuizQuestion
 
 # --- Quizzes ------------------------------------------------------------------------------------
 
@@ -34,6 +35,7 @@ class QuizAdmin(admin.ModelAdmin):
         "order",
         "site_link",
         "statistics_link",
+        "attempts_link",
     ]
     list_filter = ["course", "topic", "mode", "purpose"]
     list_select_related = ["course", "topic"]
@@ -41,7 +43,8 @@ class QuizAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["draw_topics"]
     inlines = [QuizQuestionInline]
-    readonly_fields = ["statistics_link"]
+    readonly_fields = ["statistics_link", "attempts_link"]
+    actions = ["regrade_attempts"]
     fieldsets = [
         (None, {"fields": ["course", "topic", "title", "slug", "mode", "purpose", "order"]}),
         (
@@ -94,12 +97,27 @@ class QuizAdmin(admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets  # an unsaved quiz has no attempts to analyse
-        return [*fieldsets, ("Results", {"fields": ["statistics_link"]})]
+        return [*fieldsets, ("Results", {"fields": ["statistics_link", "attempts_link"]})]
 
     @admin.display(description="Statistics")
     def statistics_link(self, quiz):
         url = reverse("admin:quizzes_quiz_statistics", args=[quiz.pk])
         return format_html('<a href="{}">Statistics</a>', url)
+
+    @admin.display(description="Attempts")
+    def attempts_link(self, quiz):
+        url = reverse("admin:quizzes_attempt_changelist")
+        return format_html('<a href="{}?quiz__id__exact={}">Attempts</a>', url, quiz.pk)
+
+    @admin.action(description="Regrade their finished attempts (dry run first)")
+    def regrade_attempts(self, request, queryset):
+        return regrade_page(
+            request,
+            self,
+            queryset,
+            action="regrade_attempts",
+            scope=lambda quizzes: Attempt.objects.filter(quiz__in=quizzes),
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
