@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from quizzes import cohorts
 from quizzes.models import Cohort, Membership, Quiz
@@ -60,8 +60,8 @@ class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "owner", "member_count", "join_link", "report_link"]
     list_filter = ["course"]
     search_fields = ["name", "code"]
-    readonly_fields = ["join_link", "code", "owner", "report_link"]
-    fields = ["name", "course", "owner", "code", "join_link", "report_link"]
+    readonly_fields = ["join_link", "code", "owner", "report_link", "grades_links"]
+    fields = ["name", "course", "owner", "code", "join_link", "report_link", "grades_links"]
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
@@ -101,6 +101,21 @@ class CohortAdmin(admin.ModelAdmin):
             '<a href="{}">Class report</a>',
             reverse("admin:quizzes_cohort_report", args=[cohort.pk]),
         )
+
+    @admin.display(description="Grades")
+    def grades_links(self, cohort):
+        if not cohort.pk:
+            return "—"
+        quizzes = Quiz.objects.filter(course_id=cohort.course_id, purpose=Quiz.Purpose.STANDARD)
+        links = format_html_join(
+            " · ",
+            '<a href="{}?cohort={}">{}</a>',
+            (
+                (reverse("admin:quizzes_quiz_grades", args=[quiz.pk]), cohort.pk, quiz.title)
+                for quiz in quizzes
+            ),
+        )
+        return links or "No quizzes in this course yet."
 
     def get_urls(self):
         urls = [

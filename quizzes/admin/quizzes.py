@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from quizzes import stats
+from quizzes.admin import grades as grade_views
 from quizzes.admin.attempts import regrade_page
 from quizzes.admin.common import topic_labels
 from quizzes.models import Attempt, Quiz, QuizQuestion
@@ -104,10 +105,17 @@ class QuizAdmin(admin.ModelAdmin):
         url = reverse("admin:quizzes_quiz_statistics", args=[quiz.pk])
         return format_html('<a href="{}">Statistics</a>', url)
 
-    @admin.display(description="Attempts")
+    @admin.display(description="Results")
     def attempts_link(self, quiz):
         url = reverse("admin:quizzes_attempt_changelist")
-        return format_html('<a href="{}?quiz__id__exact={}">Attempts</a>', url, quiz.pk)
+        return format_html(
+            '<a href="{}?quiz__id__exact={}">Attempts</a> · <a href="{}">Grades</a> · '
+            '<a href="{}">Responses</a>',
+            url,
+            quiz.pk,
+            reverse("admin:quizzes_quiz_grades", args=[quiz.pk]),
+            reverse("admin:quizzes_quiz_responses", args=[quiz.pk]),
+        )
 
     @admin.action(description="Regrade their finished attempts (dry run first)")
     def regrade_attempts(self, request, queryset):
@@ -127,8 +135,28 @@ class QuizAdmin(admin.ModelAdmin):
                 view(require_GET(self.statistics_view)),
                 name="quizzes_quiz_statistics",
             ),
+            path("<int:pk>/grades/", view(self.grades_view), name="quizzes_quiz_grades"),
+            path("<int:pk>/grades.csv", view(self.grades_csv), name="quizzes_quiz_grades_csv"),
+            path("<int:pk>/responses/", view(self.responses_view), name="quizzes_quiz_responses"),
+            path(
+                "<int:pk>/responses/accept/",
+                view(self.accept_answer),
+                name="quizzes_quiz_accept_answer",
+            ),
             *super().get_urls(),
         ]
+
+    def grades_view(self, request, pk):
+        return grade_views.grades_view(request, self, pk)
+
+    def grades_csv(self, request, pk):
+        return grade_views.grades_csv(request, self, pk)
+
+    def responses_view(self, request, pk):
+        return grade_views.responses_view(request, self, pk)
+
+    def accept_answer(self, request, pk):
+        return grade_views.accept_answer(request, self, pk)
 
     def statistics_view(self, request, pk):
 

@@ -141,6 +141,9 @@ def test_an_instructor_regrades_from_the_quiz_list_after_a_dry_run(example, clie
     alice.refresh_from_db()
     bob.refresh_from_db()
     assert (alice.score, bob.score) == (2.0, 1.0)
+    grid = client.get(reverse("admin:quizzes_quiz_grades_csv", args=[quiz.pk])).content.decode()
+    assert "alice,1,1,2,2,100.0" in grid.splitlines()
+    assert "bob,0,1,1,2,50.0" in grid.splitlines()
 
 
 def test_attempts_are_listed_per_quiz_and_per_learner(example, admin_client):
