@@ -8,6 +8,8 @@ learner data: attempts, responses and review cards are left alone, and questions
 topics that disappeared from the files are kept (and reported) rather than deleted.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from courses.models import (
     GlossaryTerm,
     KeyPoint,
     Lesson,
+    LoadStamp,
     Source,
     Topic,
 )
@@ -315,6 +318,7 @@ class LoadReport:
     course: Course
     counts: dict[str, int]
     kept: list[str]
+    overwritten: list[str] = field(default_factory=list)  # admin edits undone (--force)
 
     def summary(self) -> str:
         parts = ", ".join(f"{n} {name}" for name, n in self.counts.items())
@@ -331,8 +335,91 @@ def _upsert(model, lookup: dict, values: dict):
     return obj
 
 
+class AdminEditsError(Exception):
+    """The load would overwrite rows edited in the admin since the last load."""
+
+    def __init__(self, differences: dict[str, list[str]]):
+        super().__init__(f"{len(differences)} rows were edited in the admin since the last load")
+        self.differences = differences  # row key: one line per field that differs
+
+    def summary(self) -> list[str]:
+        return [f"{key}: {line}" for key, lines in self.differences.items() for line in lines]
+
+
+def _digest(state: dict) -> str:
+    encoded = json.dumps(state, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _row_states(course: Course | None) -> dict[str, dict]:
+    """The rows the files own (lessons, questions with an ID number), as comparable data."""
+    from quizzes import importing
+
+    if course is None or course.pk is None:
+        return {}
+    lessons = Lesson.objects.filter(topic__course=course).select_related("topic")
+    states = {
+        f"lesson:{lesson.slug}": {
+            "topic": lesson.topic.slug,
+            "title": lesson.title,
+            "order": lesson.order,
+            "summary": lesson.summary,
+            "body": lesson.body,
+            "sources": sorted(lesson.sources.values_list("key", flat=True)),
+        }
+        for lesson in lessons
+    }
+    return states | importing.question_states(course)
+
+
+def _short(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def _differences(before: dict, after: dict | None) -> list[str]:
+    if after is None:
+        return ["would be removed"]
+    return [
+        f"{name}: admin {_short(before.get(name))} → files {_short(after.get(name))}"
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    ]
+
+
 @transaction.atomic
-def save_course(files: CourseFiles) -> LoadReport:
+def save_course(files: CourseFiles, *, force: bool = False) -> LoadReport:
+    """Write the files to the database, refusing to undo edits made in the admin.
+
+    A row (lesson, question) whose fingerprint changed since the last load was edited in
+    the admin; if this load would change it again, nothing is saved and AdminEditsError
+    lists the differences, unless `force`. `export_course` writes such edits back to the
+    files, after which a load keeps them. Every row's fingerprint is then stored anew.
+    """
+    course = Course.objects.filter(slug=files.slug).first()
+    before = _row_states(course)
+    stamps = dict(LoadStamp.objects.filter(course=course).values_list("key", "digest"))
+    edited = [key for key, digest in stamps.items() if key in before]
+    edited = [key for key in edited if _digest(before[key]) != stamps[key]]
+    report = _write_course(files)
+    after = _row_states(report.course)
+    differences = {
+        key: _differences(before[key], after.get(key))
+        for key in edited
+        if after.get(key) != before[key]
+    }
+    if differences and not force:
+        raise AdminEditsError(differences)  # rolls the whole load back
+    report.overwritten = sorted(differences)
+    LoadStamp.objects.filter(course=report.course).delete()
+    LoadStamp.objects.bulk_create(
+        LoadStamp(course=report.course, key=key, digest=_digest(state))
+        for key, state in after.items()
+    )
+    return report
+
+
+def _write_course(files: CourseFiles) -> LoadReport:
     from quizzes import importing
 
     course = _upsert(
@@ -419,8 +506,8 @@ def save_course(files: CourseFiles) -> LoadReport:
     return LoadReport(course, counts, kept)
 
 
-def load_course(root: Path | str) -> LoadReport:
-    return save_course(read_course(root))
+def load_course(root: Path | str, *, force: bool = False) -> LoadReport:
+    return save_course(read_course(root), force=force)
 
 
 # --- Exporting ------------------------------------------------------------------------------

@@ -211,3 +211,23 @@ class FAQEntry(models.Model):
     @property
     def answer_html(self):
         return mark_safe(markdown.render_html(self.answer))
+
+
+class LoadStamp(models.Model):
+    """A fingerprint of one row as `load_course` last left it ("lesson:<slug>", "question:<id>").
+
+    A row whose fingerprint differs now was edited in the admin since that load; the next
+    load refuses to overwrite it unless forced (see courses.loader.save_course).
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="load_stamps")
+    key = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="load_stamp_once_per_row")
+        ]
+
+    def __str__(self):
+        return f"{self.course.slug} {self.key}"

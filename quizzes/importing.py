@@ -8,7 +8,7 @@ their answer rows (and so their ids in past responses) where the position is unc
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -228,6 +228,23 @@ def question_data(question: Question) -> QuestionData:
         category=f"{question.topic.course.slug}/{question.topic.slug}",
         lesson=lesson,
     )
+
+
+def question_states(course: Course) -> dict[str, dict]:
+    """Each question of the course with an ID number, as the files would hold it, by key
+    "question:<ID number>" (for `load_course`'s check of edits made in the admin)."""
+    questions = (
+        Question.objects.filter(topic__course=course)
+        .exclude(idnumber="")
+        .select_related("topic__course", "lesson")
+        .prefetch_related("answers", "tags")
+    )
+    states = {}
+    for question in questions:
+        state = asdict(question_data(question))
+        state.pop("line")
+        states[f"question:{question.idnumber}"] = state
+    return states
 
 
 def export_questions(questions: Iterable[Question], fmt: str) -> str:

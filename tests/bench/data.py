@@ -206,6 +206,7 @@ class Builder:
                     question_id=question.pk,
                     answer=variant.stored,
                     fraction=variant.fraction if graded else None,
+                    matched=list(variant.matched) if graded else [],
                     seconds=25,
                     created=when,
                     updated=when,
