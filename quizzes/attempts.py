@@ -282,8 +282,9 @@ def reopen_attempt(*, attempt: Attempt, now: datetime | None = None) -> None:
     """Let the learner carry on with a finished attempt (an instructor's decision).
 
     An exam's answers become editable again and are graded anew on submit, with a fresh
-    time limit from now; practice answers stay final. The option records and review cards
-    built at finish are removed or rebuilt, as submitting makes them again.
+    time limit from now (the learner's own, overrides included); practice answers stay
+    final. The option records and review cards built at finish are removed or rebuilt, as
+    submitting makes them again.
     """
     now = now or timezone.now()
     if attempt.is_open:
@@ -294,7 +295,7 @@ def reopen_attempt(*, attempt: Attempt, now: datetime | None = None) -> None:
             "only one can be open at a time."
         )
     quiz = attempt.quiz
-    deadline = now + quiz.time_limit if quiz.is_exam and quiz.time_limit else None
+    deadline = quiz.limits_for(attempt.learner).deadline(now)  # overrides included
     Attempt.objects.filter(pk=attempt.pk).update(
         state=Attempt.State.OPEN, finished=None, score=None, deadline=deadline
     )

@@ -1,6 +1,6 @@
 """Admin for learners' attempts: listed per quiz and per learner, each opening on the learner's
-own review; actions reopen, delete (after Django's confirmation page) and regrade (a dry run
-listing every mark that would change, then apply)."""
+own review; actions reopen, give an extra attempt (a QuizOverride), delete (after Django's
+confirmation page) and regrade (a dry run listing every mark that would change, then apply)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from quizzes import attempts, regrade, scheduling
-from quizzes.models import Attempt, Learner
+from quizzes.models import Attempt, Learner, QuizOverride
 from quizzes.review import review_rows, topic_breakdown
 
 
@@ -23,7 +23,7 @@ class AttemptAdmin(admin.ModelAdmin):
     list_filter = ["state", "quiz__course", "quiz"]
     list_select_related = ["quiz", "learner__user"]
     search_fields = ["learner__user__username", "learner__user__email", "quiz__title"]
-    actions = ["reopen", "regrade", "delete_selected"]
+    actions = ["reopen", "extra_attempt", "regrade", "delete_selected"]
     date_hierarchy = "started"
 
     def has_add_permission(self, request):
@@ -69,6 +69,25 @@ class AttemptAdmin(admin.ModelAdmin):
                 self.log_change(request, attempt, "Reopened")
         if done:
             self.message_user(request, f"Reopened {done} attempts.", messages.SUCCESS)
+
+    @admin.action(description="Give these learners one extra attempt", permissions=["change"])
+    def extra_attempt(self, request, queryset):
+        pairs = {(a.quiz, a.learner) for a in queryset.select_related("quiz", "learner__user")}
+        unlimited = sorted({quiz.title for quiz, _ in pairs if not quiz.attempts_allowed})
+        for quiz, learner in pairs:
+            if quiz.attempts_allowed:
+                QuizOverride.grant(quiz=quiz, learner=learner, attempts=1)
+        granted = len(pairs) - sum(1 for quiz, _ in pairs if not quiz.attempts_allowed)
+        if granted:
+            self.message_user(
+                request, f"Gave {granted} learners one more attempt each.", messages.SUCCESS
+            )
+        if unlimited:
+            self.message_user(
+                request,
+                f"{', '.join(unlimited)}: attempts are unlimited, so no extra one was needed.",
+                messages.INFO,
+            )
 
     @admin.action(description="Regrade selected attempts (dry run first)", permissions=["change"])
     def regrade(self, request, queryset):

@@ -223,3 +223,16 @@ def test_deleting_an_attempt_asks_first_then_removes_its_answers(example, admin_
     assert not Attempt.objects.filter(pk=alice.pk).exists()
     assert not Response.objects.filter(learner=alice.learner).exists()
     assert Question.objects.count() == 2
+
+
+def test_an_extra_attempt_lets_a_learner_start_again_after_the_limit(example, admin_client):
+    quiz, _, alice, _ = example
+    quiz.attempts_allowed = 1
+    quiz.save()
+    with pytest.raises(attempts.AttemptsUsedUp):
+        attempts.start_attempt(quiz=quiz, learner=alice.learner)
+    admin_client.post(
+        reverse(ATTEMPTS), {"action": "extra_attempt", "_selected_action": [alice.pk], "index": 0}
+    )
+    again = attempts.start_attempt(quiz=quiz, learner=alice.learner)
+    assert again.pk != alice.pk and again.is_open

@@ -53,7 +53,7 @@ def store_outcomes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0005_instructors_group"),
+        ("quizzes", "0006_quiz_status_dates_overrides"),
     ]
 
     operations = [
