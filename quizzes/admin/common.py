@@ -47,3 +47,7 @@ def percent_label(fraction: float) -> str:
 
 
 GRADE_CHOICES = [(str(f), percent_label(f)) for f in MOODLE_FRACTIONS]
+# With Moodle's penalties, for answer rows (a wrong option in a multiple-response question).
+GRADE_AND_PENALTY_CHOICES = GRADE_CHOICES + [
+    (str(-f), percent_label(-f)) for f in reversed(MOODLE_FRACTIONS) if f
+]

@@ -21,14 +21,19 @@ from django.views.decorators.http import require_GET
 
 from quizzes import importing, itemcheck
 from quizzes.admin.bankhealth import bank_health
-from quizzes.admin.common import sentence, topic_labels
+from quizzes.admin.common import (
+    GRADE_AND_PENALTY_CHOICES,
+    percent_label,
+    sentence,
+    topic_labels,
+)
 from quizzes.admin.imports import import_confirm, import_upload
 from quizzes.formats import gift
 from quizzes.formats.interchange import AnswerData, QuestionData
 from quizzes.forms import AnswerForm
 from quizzes.models import Answer, Question, Slot, Tag
 
-FRACTION_HELP = "From -1 to 1: 1 = 100 %, 0.5 = 50 %, -0.5 = −50 %."
+FRACTION_HELP = "Moodle's grades; a negative grade is a penalty for choosing this option."
 
 # --- Questions and their answer rows ------------------------------------------------------------
 
@@ -52,6 +57,16 @@ class AnswerRowForm(forms.ModelForm):
         }
         labels = {"fraction": "Grade"}
         help_texts = {"fraction": FRACTION_HELP}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Grades are picked from Moodle's list, as percentages; the field stays a FloatField,
+        # so a grade outside the list (an imported 0.333) is kept and offered as it is.
+        choices = list(GRADE_AND_PENALTY_CHOICES)
+        current = self.initial.get("fraction")
+        if current is not None and str(float(current)) not in dict(choices):
+            choices.insert(0, (str(float(current)), percent_label(float(current))))
+        self.fields["fraction"].widget = forms.Select(choices=choices)
 
     def validate_constraints(self):
         # The grade and tolerance ranges are reported in words with the question's other rules

@@ -51,6 +51,11 @@ def main() -> None:
         from tests.bench import data
 
         settings.ALLOWED_HOSTS = ["*"]
+        # Templates render without a collectstatic manifest, as in the tests.
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
         sizes = data.Sizes(learners=args.learners, responses=20 * args.learners, heavy=20)
         print(f"Building {args.learners} learners × 20 questions …", flush=True)
         plan = data.generate(sizes, log=lambda *_: None)

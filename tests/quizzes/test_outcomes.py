@@ -160,3 +160,23 @@ def test_the_question_list_says_how_many_quizzes_use_each_question(admin_client)
     page = admin_client.get(reverse(CHANGELIST)).content.decode()
     assert "2 quizzes" in page
     assert "1 quiz<" in page
+
+
+def test_answer_grades_are_picked_from_moodles_list_as_percentages(admin_client):
+    html = admin_client.get(reverse("admin:quizzes_question_add")).content.decode()
+    assert '<option value="0.8333333">83.33333 %</option>' in html
+    assert '<option value="-0.5">-50 %</option>' in html
+
+
+def test_a_grade_outside_moodles_list_is_kept_and_shown_selected(admin_client):
+    question = QuestionFactory(
+        kind="multiple",
+        answers=[
+            {"text": "A", "fraction": 0.333},
+            {"text": "B", "fraction": 0.667},
+            {"text": "C", "fraction": 0.0},
+        ],
+    )
+    url = reverse("admin:quizzes_question_change", args=[question.pk])
+    html = admin_client.get(url).content.decode()
+    assert '<option value="0.333" selected>33.3 %</option>' in html
