@@ -6,19 +6,21 @@ writes it: each slot takes the current question (its options kept in the order t
 saw them), each response the new graded outcome, each attempt its new total. Open attempts
 are left alone; they are graded when submitted.
 
-The current question comes from `_current`, the one place to switch to question versions:
-it returns, per question id, the rendering attempts are now given.
+The current question is its current `QuestionVersion` (quizzes.versions), the one attempts
+started now are given; a regraded slot holds that version from then on, while the slots of
+attempts not regraded keep the version they were given.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from quizzes import grading, scheduling
+from quizzes import grading, scheduling, versions
 from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
@@ -55,18 +57,21 @@ class Plan:
     totals: dict[int, tuple[float, float]] = field(default_factory=dict)  # attempt: old, new
 
 
-def _current(question_ids: Iterable[int]) -> dict[int, dict]:
-    """Each question's current rendering, options in written order.
+def _current(question_ids: Iterable[int], *, freeze: bool) -> dict[int, tuple[dict, Any]]:
+    """Each question's current rendering (options in written order) and, with `freeze`, its
+    current `QuestionVersion` (made if the question changed since its last one).
 
-    Question versions (h14-perf) make this `versions.refresh(questions)`, taking each
-    version's snapshot; the regrade then also sets `Slot.version`.
+    The dry run renders in memory and writes nothing; applying takes the version, which the
+    regraded slots then hold, as slots of attempts started now do.
     """
     found = (
         Question.objects.select_related("lesson__topic__course", "topic")
         .prefetch_related("answers")
         .in_bulk(list(question_ids))
     )
-    return {pk: question.snapshot() for pk, question in found.items()}
+    if freeze:
+        return {pk: (v.snapshot, v) for pk, v in versions.current(found.values()).items()}
+    return {pk: (question.render(), None) for pk, question in found.items()}
 
 
 def _in_slot_order(current: dict, frozen: dict) -> dict:
@@ -87,17 +92,18 @@ def _in_slot_order(current: dict, frozen: dict) -> dict:
 class _Regraded:
     response: Response
     snapshot: dict
+    version: Any  # QuestionVersion or None (dry run)
     outcome: grading.Outcome
 
 
-def _regrade(attempts: QuerySet[Attempt]) -> tuple[Plan, list[_Regraded]]:
+def _regrade(attempts: QuerySet[Attempt], *, freeze: bool) -> tuple[Plan, list[_Regraded]]:
     finished = attempts.filter(state=Attempt.State.FINISHED)
     responses = list(
         Response.objects.filter(slot__attempt__in=finished, fraction__isnull=False)
         .select_related("slot__attempt", "learner__user")
         .order_by("slot__attempt_id", "slot__number")
     )
-    current = _current({r.question_id for r in responses})
+    current = _current({r.question_id for r in responses}, freeze=freeze)
     plan = Plan(attempts=finished.count(), answers=len(responses))
     regraded, totals = [], defaultdict(lambda: [0.0, 0.0])
     for response in responses:
@@ -106,13 +112,14 @@ def _regrade(attempts: QuerySet[Attempt]) -> tuple[Plan, list[_Regraded]]:
         if response.question_id not in current:
             totals[slot.attempt_id][1] += response.fraction
             continue
-        snapshot = _in_slot_order(current[response.question_id], slot.snapshot)
+        rendered, version = current[response.question_id]
+        snapshot = _in_slot_order(rendered, slot.snapshot)
         outcome = grading.grade(gradable_from(snapshot), decode_answer(slot.kind, response.answer))
         totals[slot.attempt_id][1] += outcome.fraction
         if snapshot == slot.snapshot and outcome == response.graded_outcome():
             continue
         plan.refreshed += 1
-        regraded.append(_Regraded(response, snapshot, outcome))
+        regraded.append(_Regraded(response, snapshot, version, outcome))
         if abs(outcome.fraction - response.fraction) > _EPSILON:
             plan.changes.append(
                 Change(
@@ -130,24 +137,25 @@ def _regrade(attempts: QuerySet[Attempt]) -> tuple[Plan, list[_Regraded]]:
 
 def plan(attempts: QuerySet[Attempt]) -> Plan:
     """The dry run: what `apply` would change, writing nothing."""
-    return _regrade(attempts)[0]
+    return _regrade(attempts, freeze=False)[0]
 
 
 @transaction.atomic
 def apply(attempts: QuerySet[Attempt]) -> Plan:
     """Regrade and save: slots, outcomes, option records, attempt totals, review cards."""
-    result, regraded = _regrade(attempts)
+    result, regraded = _regrade(attempts, freeze=True)
     if not regraded:
         return result
     now = timezone.now()
     slots, responses = [], []
     for item in regraded:
         item.response.slot.snapshot = item.snapshot
+        item.response.slot.version = item.version
         slots.append(item.response.slot)
         item.response.keep_outcome(item.outcome)
         item.response.graded = item.response.graded or now
         responses.append(item.response)
-    Slot.objects.bulk_update(slots, ["snapshot"])
+    Slot.objects.bulk_update(slots, ["snapshot", "version"])
     Response.objects.bulk_update(responses, OUTCOME_FIELDS)
     ResponseOption.objects.filter(response__in=responses).delete()
     ResponseOption.objects.bulk_create(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString, mark_safe
 
-from quizzes import grading, kinds
+from quizzes import kinds
 from quizzes.models import Attempt, Quiz, Slot, decode_answer
 
 
@@ -52,7 +52,6 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
     rows = []
     for slot in slots:
         response = getattr(slot, "response", None) if hasattr(slot, "response") else None
-        gradable = slot.gradable()
         row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
         if response is not None:
             row.fraction = response.fraction if response.fraction is not None else 0.0

@@ -73,7 +73,7 @@ def test_the_migration_backfills_the_outcome_of_earlier_responses(client, start)
     slot = attempt.slots.get()
     answer(client, attempt, 1, wrong_choice(slot))
     Response.objects.update(feedback=[], hint="", matched=[])  # as rows were before it
-    migration = importlib.import_module("quizzes.migrations.0007_graded_outcome_and_retired")
+    migration = importlib.import_module("quizzes.migrations.0008_graded_outcome_and_retired")
     migration.store_outcomes(apps, None)
     response = Response.objects.get()
     assert response.matched == [wrong_choice(slot)]

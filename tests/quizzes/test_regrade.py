@@ -236,3 +236,13 @@ def test_an_extra_attempt_lets_a_learner_start_again_after_the_limit(example, ad
     )
     again = attempts.start_attempt(quiz=quiz, learner=alice.learner)
     assert again.pk != alice.pk and again.is_open
+
+
+def test_applying_gives_regraded_slots_the_current_version_and_others_keep_theirs(example):
+    quiz, q1, alice, bob = example
+    given = alice.slots.get(number=1).version_id
+    assert given is not None and bob.slots.get(number=1).version_id == given
+    fix_the_key(q1)
+    regrade.apply(Attempt.objects.filter(pk=alice.pk))
+    assert alice.slots.get(number=1).version_id != given
+    assert bob.slots.get(number=1).version_id == given  # not regraded: keeps its version

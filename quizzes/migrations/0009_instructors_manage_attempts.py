@@ -30,7 +30,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0007_graded_outcome_and_retired"),
+        ("quizzes", "0008_graded_outcome_and_retired"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -53,7 +53,7 @@ def store_outcomes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0006_quiz_status_dates_overrides"),
+        ("quizzes", "0007_question_versions"),
     ]
 
     operations = [
