@@ -712,6 +712,36 @@ class BankReport:
         """(right, wrong, questions) for multiple response, fewest right options first."""
         return [(r, w, n) for (r, w), n in sorted(self.multiple_shapes.items())]
 
+    def targets(self) -> list[tuple[str, bool]]:
+        """The bank-level targets of issue 11, each with whether this bank meets it.
+
+        0 error flags; the key strictly longest in at most 30 % of single choice, and strictly
+        shortest within 10 points of that; true/false keyed True 40–60 %; absolute words in
+        true/false statements not all keyed False (when there are two or more); multiple
+        response with at least two different numbers of right and of wrong options; 0
+        duplicates.
+        """
+        longest, shortest = self.key_longest_rate, self.key_shortest_rate
+        true = self.true_rate
+        absolute = self.absolute_true + self.absolute_false
+        rights = {r for r, _ in self.multiple_shapes}
+        wrongs = {w for _, w in self.multiple_shapes}
+        return [
+            ("0 errors", self.errors == 0),
+            ("key strictly longest in at most 30 %", longest is None or longest <= 0.30),
+            (
+                "key strictly shortest about as often (within 10 points)",
+                longest is None or abs(longest - (shortest or 0)) <= 0.10,
+            ),
+            ("true/false keyed True 40–60 %", true is None or 0.40 <= true <= 0.60),
+            ("absolute words not tied to False", absolute < 2 or self.absolute_true > 0),
+            (
+                "multiple response varies its right and wrong counts",
+                len(self.multiple_shapes) < 2 or (len(rights) > 1 and len(wrongs) > 1),
+            ),
+            ("0 duplicates", not self.duplicates),
+        ]
+
     def lines(self) -> list[str]:
         """The report as plain text lines."""
 
@@ -736,6 +766,10 @@ class BankReport:
             f"duplicates: {len(self.duplicates)}",
         ]
         out += [f"  {pair}" for pair in self.duplicates]
+        targets = self.targets()
+        met = sum(ok for _, ok in targets)
+        out.append(f"targets met: {met} of {len(targets)}")
+        out += [f"  {'yes' if ok else 'NO '} {name}" for name, ok in targets]
         return out
 
 

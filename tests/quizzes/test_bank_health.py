@@ -82,6 +82,7 @@ def test_bank_health_reports_a_course_by_topic_and_links_each_flag(admin_client)
     only = admin_client.get(reverse(BANK_HEALTH), {"topic": other.pk}).content.decode()
     assert "No remarks." in only
     assert "Single choice: key position as written</th><td>1: 1</td>" in only
+    assert "<li>Met: 0 errors</li>" in only
     assert '<tr><th scope="row">Questions</th><td>1</td></tr>' in only
 
 

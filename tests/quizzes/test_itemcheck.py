@@ -320,3 +320,26 @@ def test_an_empty_bank_reports_no_rates():
     report = itemcheck.bank_report([], [])
     assert report.key_longest_rate is None and report.true_rate is None
     assert "key strictly longest: 0 of 0 (n/a); strictly shortest: 0 (n/a)" in report.lines()
+
+
+def test_the_report_says_which_bank_targets_are_met():
+    bank = [
+        single("Which is KPO work?", "A much longer key than the rest", "short", "tiny"),
+        single("Which is BPO work?", "Mid", "Longer one", "Longest option"),
+        true_false("BPO is never done onshore.", key=False),
+        true_false("KPO always needs experts.", key=False),
+        multiple("Which are KPO?", ["Equity research", "Patent search"], ["Payroll"]),
+        multiple("Which are LPO?", ["Contract review"], ["Payroll", "Data entry", "Calls"]),
+    ]
+    items = [itemcheck.Item(q) for q in bank]
+    report = itemcheck.bank_report(items, itemcheck.check_bank(items))
+    met = dict(report.targets())
+    assert met["0 errors"] is True
+    assert met["key strictly longest in at most 30 %"] is False  # 1 of 2
+    assert met["key strictly shortest about as often (within 10 points)"] is True  # 1 of 2
+    assert met["true/false keyed True 40–60 %"] is False  # 0 of 2
+    assert met["absolute words not tied to False"] is False  # both absolute stems are False
+    assert met["multiple response varies its right and wrong counts"] is True
+    assert met["0 duplicates"] is True
+    assert "targets met: 4 of 7" in report.lines()
+    assert "  NO  true/false keyed True 40–60 %" in report.lines()
