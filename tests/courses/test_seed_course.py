@@ -1,13 +1,16 @@
 """The real seed course, loaded once: it must load, be complete and round-trip exactly."""
 
 import filecmp
+import io
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from courses import markdown
 from courses.loader import export_course, load_course
@@ -116,3 +119,57 @@ def test_every_lesson_opens_with_its_questions_and_ends_with_summary_and_self_te
         self_test = lesson.body_html.split('id="self-test"', 1)[1]
         assert self_test.count("<details>") >= 2, lesson.slug
         assert self_test.count("<summary>") == self_test.count("<details>"), lesson.slug
+
+
+def test_the_bank_has_enough_of_every_kind_in_every_topic(course):
+    questions = Question.objects.filter(topic__course=course)
+    for topic in course.topics.all():
+        assert questions.filter(topic=topic).count() >= 8, topic.slug
+    assert set(questions.values_list("kind", flat=True)) == set(Question.Kind.values)
+
+
+def test_true_false_keys_are_balanced_and_absolutes_do_not_give_them_away(course):
+    statements = list(
+        Question.objects.filter(topic__course=course, kind="truefalse").prefetch_related("answers")
+    )
+    keyed_true = {
+        q.pk for q in statements for a in q.answers.all() if a.text == "True" and a.fraction == 1
+    }
+    assert 0.4 <= len(keyed_true) / len(statements) <= 0.6
+    absolute = re.compile(r"\b(always|never|only|all|none|every|completely)\b", re.I)
+    with_absolutes = {q.pk for q in statements if absolute.search(q.text)}
+    keyed_false = {q.pk for q in statements} - keyed_true
+    assert with_absolutes & keyed_true
+    assert len(with_absolutes & keyed_false) <= len(keyed_false) // 4
+
+
+def test_multiple_response_questions_vary_in_how_many_options_are_right(course):
+    shapes = Counter()
+    for q in Question.objects.filter(topic__course=course, kind="multiple").prefetch_related(
+        "answers"
+    ):
+        answers = list(q.answers.all())
+        right = sum(a.fraction > 0 for a in answers)
+        shapes[right, len(answers) - right] += 1
+    assert len(shapes) >= 4
+    assert max(shapes.values()) <= sum(shapes.values()) / 2
+
+
+def test_no_term_that_no_source_uses(course):
+    rpo = re.compile(r"\bRPO\b")
+    questions = Question.objects.filter(topic__course=course).prefetch_related("answers")
+    texts = [q.text + q.explanation + " ".join(a.text for a in q.answers.all()) for q in questions]
+    assert not [t for t in texts if rpo.search(t)]
+    assert not [lesson.slug for lesson in _lessons(course) if rpo.search(lesson.body)]
+
+
+def test_the_item_writing_checker_finds_no_errors_and_no_length_cue(course):
+    out = io.StringIO()
+    call_command("check_questions", "--course", "bpo-vs-kpo", stdout=out)  # raises on errors
+    report = out.getvalue()
+    longest, shortest, total = re.search(
+        r"key strictly longest: (\d+) of (\d+) \(\d+ %\); strictly shortest: (\d+)", report
+    ).group(1, 3, 2)
+    assert int(longest) <= 0.3 * int(total)
+    assert abs(int(longest) - int(shortest)) <= 0.1 * int(total)
+    assert "duplicates: 0" in report
