@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from quizzes import progress
+from quizzes import attempts, progress
 from quizzes.models import Attempt, Cohort, Quiz
 
 
@@ -72,11 +72,12 @@ def class_report(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> tuple[li
 
 def attempts_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
     """One row per learner per attempt at the class's course."""
-    attempts = (
-        Attempt.objects.filter(
-            learner__user__memberships__cohort=cohort, quiz__course_id=cohort.course_id
-        )
-        .filter(flt.attempts())
+    mine = Attempt.objects.filter(
+        learner__user__memberships__cohort=cohort, quiz__course_id=cohort.course_id
+    )
+    attempts.close_expired(mine)
+    rows = (
+        mine.filter(flt.attempts())
         .select_related("quiz", "learner__user")
         .order_by("learner__user__username", "started")
     )
@@ -96,7 +97,7 @@ def attempts_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
             "passed",
         ]
     )
-    for a in attempts:
+    for a in rows:
         writer.writerow(
             [
                 a.learner.user.get_username(),

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -272,6 +273,12 @@ class QuestionVersion(models.Model):
         return gradable_from(self.snapshot)
 
 
+def personal_title(purpose: str, topic: Topic | None) -> str:
+    if purpose == Quiz.Purpose.REVIEW:
+        return "Review what is due"
+    return f"Practise my mistakes: {topic.title if topic else ''}"
+
+
 def _shuffled(items: list, rng: random.Random) -> list:
     """A random order that differs from the given one whenever that is possible."""
     if len(items) < 2:
@@ -426,7 +433,22 @@ class Quiz(models.Model):
         ordering = ["course", "order", "pk"]
         verbose_name_plural = "quizzes"
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_per_course"),
+            # Only quizzes learners pick have a URL, so only their slugs must be unique: a
+            # personal quiz is found by its purpose and topic, never by a reserved slug.
+            models.UniqueConstraint(
+                fields=["course", "slug"],
+                condition=Q(purpose="standard"),
+                name="quiz_slug_unique_per_course",
+            ),
+            # One review quiz per course and one mistakes quiz per topic (the review quiz has
+            # no topic, and NULLs never collide in a unique index, hence the Coalesce).
+            models.UniqueConstraint(
+                F("course"),
+                F("purpose"),
+                Coalesce(F("topic"), Value(0)),
+                condition=~Q(purpose="standard"),
+                name="one_personal_quiz_per_purpose_topic",
+            ),
             models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
             models.CheckConstraint(
                 condition=Q(opens__isnull=True) | Q(closes__isnull=True) | Q(closes__gt=F("opens")),
@@ -438,7 +460,13 @@ class Quiz(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        if self.is_personal:
+            return reverse("quizzes:dashboard")  # personal quizzes are started from there
         return reverse("quizzes:quiz", args=[self.course.slug, self.slug])
+
+    @property
+    def is_personal(self) -> bool:
+        return self.purpose != self.Purpose.STANDARD
 
     @property
     def time_limit_minutes(self) -> int | None:
@@ -448,16 +476,19 @@ class Quiz(models.Model):
 
     @classmethod
     def personal(cls, course: Course, purpose: str, topic: Topic | None = None) -> "Quiz":
-        """The course's review or mistakes quiz: its questions are chosen per learner."""
-        slug = purpose if topic is None else f"{purpose}-{topic.slug}"
-        titles = {
-            cls.Purpose.REVIEW: "Review what is due",
-            cls.Purpose.MISTAKES: f"Practise my mistakes: {topic.title if topic else ''}",
-        }
+        """The course's review or mistakes quiz: its questions are chosen per learner.
+
+        Found by `purpose` and topic, so an author's quiz can use any slug (even `review`);
+        the slug a personal quiz gets is only a readable label and is never looked up.
+        """
         quiz, _ = cls.objects.get_or_create(
             course=course,
-            slug=slug,
-            defaults={"title": titles[purpose], "purpose": purpose, "topic": topic},
+            purpose=purpose,
+            topic=topic,
+            defaults={
+                "slug": purpose if topic is None else f"{purpose}-{topic.slug}",
+                "title": personal_title(purpose, topic),
+            },
         )
         return quiz
 
@@ -613,7 +644,13 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-started"]
-        indexes = [models.Index(fields=["quiz", "state"], name="attempt_quiz_state")]
+        indexes = [
+            models.Index(fields=["quiz", "state"], name="attempt_quiz_state"),
+            # Reports close expired exams before reading (attempts.close_expired).
+            models.Index(
+                fields=["deadline"], condition=Q(state="open"), name="attempt_open_deadline"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=F("slot_count"))),

@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from courses.models import Topic
-from quizzes import scheduling
+from quizzes import attempts, scheduling
 from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
 
 # "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
@@ -158,8 +158,10 @@ def stats_by_learner(
     """Stats per learner and topic in three queries, however many learners, topics or answers.
 
     `topics` must be annotated with `question_count` (see `topics_with_counts`);
-    `responses` narrows the answers counted (e.g. one quiz, a date range).
+    `responses` narrows the answers counted (e.g. one quiz, a date range). Expired exams
+    are closed first, so their answers count (see `attempts.close_expired`).
     """
+    attempts.close_expired(Attempt.objects.filter(learner__in=learner_ids))
     now = now or timezone.now()
     ids = [t.pk for t in topics]
     graded = Response.objects.graded().filter(learner__in=learner_ids, question__topic__in=ids)
@@ -306,14 +308,14 @@ def mistake_questions(learner: Learner, topic: Topic, limit: int = 10) -> list[i
 
 def recent_scores(learner: Learner, n: int = 20) -> list[Attempt]:
     """The learner's last n finished attempts, oldest first, for the sparkline."""
-    attempts = (
+    finished = (
         Attempt.objects.for_learner(learner)
         .finished()
         .filter(slot_count__gt=0)
         .select_related("quiz")
         .order_by("-finished")[:n]
     )
-    return list(reversed(attempts))
+    return list(reversed(finished))
 
 
 def exam_day(stats: list[TopicStats], learner: Learner, day: datetime) -> list[dict]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, FloatField, Sum, Value
 from django.db.models.functions import Coalesce
 
-from quizzes import importing, itemcheck
+from quizzes import attempts, importing, itemcheck
 from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
 from quizzes.models import Answer, Attempt, Quiz, Response, ResponseOption, Slot
 
@@ -480,6 +480,7 @@ def quiz_statistics(quiz: Quiz) -> QuizStats:
     Questions come in the order they were shown (mean slot number), which for a fixed quiz
     is the quiz's order.
     """
+    attempts.close_expired(Attempt.objects.filter(quiz=quiz))
     finished = Attempt.objects.filter(quiz=quiz, state=Attempt.State.FINISHED).order_by()
     slots = Slot.objects.filter(attempt__quiz=quiz, attempt__state=Attempt.State.FINISHED)
     slots = slots.order_by()

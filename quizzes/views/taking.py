@@ -95,6 +95,8 @@ def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz
 def quiz(request, course, slug):
     quiz, preview = _standard_quiz(request, course, slug, "course", "topic__course")
     learner = Learner.objects.for_request(request)
+    if learner is not None:
+        attempts.close_expired(Attempt.objects.for_learner(learner).filter(quiz=quiz))
     history = (
         list(Attempt.objects.for_learner(learner).filter(quiz=quiz).select_related("quiz")[:10])
         if learner
@@ -356,6 +358,8 @@ def review(request, pk):
 @require_GET
 def history(request):
     learner = Learner.objects.for_request(request)
+    if learner is not None:
+        attempts.close_expired(Attempt.objects.for_learner(learner))
     rows = (
         Attempt.objects.for_learner(learner).select_related("quiz__course").order_by("-started")
         if learner
