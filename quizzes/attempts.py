@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from quizzes import grading, scheduling, versions
@@ -49,9 +49,14 @@ class AttemptClosed(AttemptError):
     pass
 
 
-def _question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
+class AccountNeeded(AttemptError):
+    pass
+
+
+def _question_ids(quiz: Quiz, rng: random.Random, leave_out=()) -> list[int]:
     """The quiz's questions for one attempt: drawn at random, shuffled, or in order."""
-    ids = list(quiz.question_pool().values_list("pk", flat=True))
+    pool = quiz.question_pool().exclude(pk__in=leave_out) if leave_out else quiz.question_pool()
+    ids = list(pool.values_list("pk", flat=True))
     if quiz.draw_count:
         return rng.sample(ids, min(quiz.draw_count, len(ids)))
     if quiz.shuffle_questions:
@@ -85,9 +90,18 @@ def start_attempt(
     A `preview` (staff trying the quiz) may start a draft, a closed quiz, or one more attempt
     than allowed; otherwise the quiz must be published and open, and the learner's limits
     (`Quiz.limits_for`, overrides included) hold.
+
+    A quiz with an attempt limit needs an account: a guest could start over with a new
+    session. Practice leaves out the questions of the learner's running exams (see
+    `Learner.sealed_questions`), so practice feedback never gives an exam answer away.
     """
     now = now or timezone.now()
     rng = rng or random.Random()
+    if quiz.attempts_allowed and learner.user_id is None:
+        raise AccountNeeded(
+            "This quiz allows a limited number of attempts, so it needs an account. "
+            "Log in or sign up to take it; practice quizzes need no account."
+        )
     current = Attempt.objects.filter(quiz=quiz, learner=learner, state=Attempt.State.OPEN).first()
     if current is not None:
         if not current.is_expired:
@@ -103,7 +117,16 @@ def start_attempt(
                 f"You have used all {limits.attempts_allowed} attempts at this quiz. "
                 "Your results are in your history."
             )
-    questions = _load(_question_ids(quiz, rng) if question_ids is None else question_ids)
+    sealed = {} if quiz.is_exam else learner.sealed_questions()
+    if question_ids is None:
+        questions = _load(_question_ids(quiz, rng, leave_out=sealed))
+    else:
+        questions = _load([pk for pk in question_ids if pk not in sealed])
+    if not questions and sealed:
+        raise QuizUnavailable(
+            f"These questions are all in your open exam “{next(iter(sealed.values()))}”. "
+            "Submit the exam first, then practise them."
+        )
     if not questions:
         raise QuizUnavailable("This quiz has no questions yet. Please try another one.")
     deadline = limits.deadline(now) if not preview else None
@@ -336,9 +359,15 @@ def merge_learners(*, guest: Learner, into: Learner) -> None:
     Both may hold an open attempt at the same quiz; the older one is finished (graded and
     kept) so that only one stays open. Review cards are derived data, so the account's are
     rebuilt from the combined responses rather than merged by hand.
+
+    The one exception to "nothing lost": at a quiz with an attempt limit, the guest's
+    attempts beyond what the account has left are dropped, newest first, so signing in
+    never adds attempts beyond the limit. (Guests can no longer start such quizzes, so
+    this only meets sessions from before that rule.)
     """
     if guest.pk == into.pk:
         return
+    _drop_attempts_beyond_limits(guest, into)
     for mine in Attempt.objects.filter(learner=guest, state=Attempt.State.OPEN):
         theirs = Attempt.objects.filter(
             learner=into, quiz_id=mine.quiz_id, state=Attempt.State.OPEN
@@ -350,3 +379,23 @@ def merge_learners(*, guest: Learner, into: Learner) -> None:
     Response.objects.filter(learner=guest).update(learner=into)
     guest.delete()
     scheduling.rebuild_cards(into)
+
+
+def _drop_attempts_beyond_limits(guest: Learner, into: Learner) -> None:
+    limited = Attempt.objects.filter(learner=guest, quiz__attempts_allowed__gt=0)
+    by_quiz: dict[int, list[Attempt]] = {}
+    for attempt in limited.select_related("quiz").order_by("started", "pk"):
+        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+    if not by_quiz:
+        return
+    used = dict(
+        Attempt.objects.filter(learner=into, quiz__in=by_quiz)
+        .values("quiz")
+        .annotate(n=Count("pk"))
+        .values_list("quiz", "n")
+    )
+    extra = []
+    for quiz_id, theirs in by_quiz.items():
+        room = max(0, theirs[0].quiz.attempts_allowed - used.get(quiz_id, 0))
+        extra += [a.pk for a in theirs[room:]]
+    Attempt.objects.filter(pk__in=extra).delete()

@@ -56,6 +56,7 @@ class LearnerRow:
 
 def class_report(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> tuple[list, list]:
     """(topics, rows): one row per member, with their stats for each of the course's topics."""
+    attempts.close_expired(Attempt.objects.filter(learner__user__memberships__cohort=cohort))
     members = list(cohort.memberships.select_related("user__learner").order_by("user__username"))
     topics = progress.topics_with_counts(course_id=cohort.course_id)
     learner_ids = [

@@ -30,9 +30,14 @@ class MinutesField(forms.IntegerField):
 
 
 class AnswerForm(forms.Form):
-    """One answer to one slot. Choices come from the slot's own snapshot, so an option id
-    from another question (or a made-up one) is a validation error, never a crash. The
-    fields and their checks are the kind's (see quizzes.kinds)."""
+    """One answer to one slot. Choices come from the slot's own snapshot, so an option
+    from another question or attempt (or a made-up one) is a validation error, never a
+    crash. The fields and their checks are the kind's (see quizzes.kinds).
+
+    Options are posted as their opaque per-attempt values (`Slot.option_value`): the kind
+    builds its fields from the snapshot with those values in place of the answer-row ids,
+    and `value()` maps them back, so grading and storage keep the ids.
+    """
 
     seq = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
     shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -42,7 +47,10 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.slot = slot
         self.kind = kinds.get(slot.kind)
-        self.fields.update(self.kind.form_fields(slot.snapshot, partial=partial))
+        shown = slot.shown()
+        self.ids = {o["value"]: o["id"] for o in shown["options"]}
+        as_posted = {**shown, "options": [{**o, "id": o["value"]} for o in shown["options"]]}
+        self.fields.update(self.kind.form_fields(as_posted, partial=partial))
 
     def clean(self):
         data = super().clean()
@@ -51,8 +59,13 @@ class AnswerForm(forms.Form):
         return data
 
     def value(self):
-        """The answer in grading's response shape (call after is_valid())."""
-        return self.kind.form_value(self.cleaned_data)
+        """The answer in grading's response shape, with answer-row ids (after is_valid())."""
+        value = self.kind.form_value(self.cleaned_data)
+        if isinstance(value, dict):  # matching: {option: its match}
+            return {self.ids[k]: v for k, v in value.items()}
+        if isinstance(value, frozenset):
+            return frozenset(self.ids[v] for v in value)
+        return self.ids[value] if "choice" in self.fields else value
 
     def seconds(self, now_epoch: int) -> int | None:
         shown = self.cleaned_data.get("shown")

@@ -75,7 +75,10 @@ class QuestionKind:
     # -- the answer form -----------------------------------------------------------------
 
     def form_fields(self, snapshot: dict, *, partial: bool) -> dict[str, forms.Field]:
-        """The fields that ask for an answer; `partial` lets an exam save an unfinished one."""
+        """The fields that ask for an answer; `partial` lets an exam save an unfinished one.
+
+        Options' "id"s here are the opaque strings a page posts (see forms.AnswerForm), and
+        `form_value` returns them as they are: the form maps them back to answer-row ids."""
         raise NotImplementedError
 
     def clean(self, data: dict) -> None:
@@ -122,8 +125,8 @@ class SingleChoice(QuestionKind):
     def form_fields(self, snapshot, *, partial):
         options = [(o["id"], o["text"]) for o in snapshot["options"]]
         return {
-            "choice": forms.TypedChoiceField(
-                choices=options, coerce=int, error_messages={"required": self.required_message}
+            "choice": forms.ChoiceField(
+                choices=options, error_messages={"required": self.required_message}
             )
         }
 
@@ -177,9 +180,8 @@ class MultipleResponse(QuestionKind):
     def form_fields(self, snapshot, *, partial):
         options = [(o["id"], o["text"]) for o in snapshot["options"]]
         return {
-            "choice": forms.TypedMultipleChoiceField(
+            "choice": forms.MultipleChoiceField(
                 choices=options,
-                coerce=int,
                 error_messages={"required": "Choose at least one answer."},
             )
         }
@@ -284,7 +286,7 @@ class Matching(QuestionKind):
 
     def form_value(self, data):
         return {
-            int(name.removeprefix(self.prefix)): chosen
+            name.removeprefix(self.prefix): chosen
             for name, chosen in data.items()
             if name.startswith(self.prefix) and chosen
         }

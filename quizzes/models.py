@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from courses import markdown
 from courses.models import Course, Lesson, Topic
@@ -61,6 +62,23 @@ class Learner(models.Model):
 
     def __str__(self):
         return self.user.get_username() if self.user_id else f"Guest #{self.pk}"
+
+    def sealed_questions(self) -> dict[int, str]:
+        """Questions in this learner's running exams, each with that exam's title.
+
+        Exam integrity rests on this one rule: while an exam is running, nothing shows the
+        learner the right answer to any of its questions, nor whether an answer of theirs
+        to one was right. Practice attempts started now leave these questions out
+        (`attempts.start_attempt`); a practice attempt started earlier still takes an
+        answer to one, but keeps its result to itself until the exam is over; and reviews,
+        history, quiz pages and the dashboard's score line hide those questions' verdicts
+        and the scores that include them (see `sealing_exam` and `hints_at_exam`, the same
+        rule as subqueries, so pages pay no extra query). Withholding alone would not do
+        (older practice attempts and reviews hold the same questions), and hiding alone
+        would let a learner keep practising a question to find its answer by elimination.
+        """
+        rows = Slot.objects.filter(attempt__in=Attempt.objects.running_exams(self.pk))
+        return dict(rows.values_list("question_id", "attempt__quiz__title"))
 
 
 class Tag(models.Model):
@@ -622,6 +640,23 @@ class AttemptQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=Attempt.State.OPEN)
 
+    def running_exams(self, learner_id):
+        """A learner's open exam attempts whose time has not run out."""
+        return self.filter(
+            Q(deadline__isnull=True) | Q(deadline__gt=timezone.now()),
+            learner_id=learner_id,
+            state=Attempt.State.OPEN,
+            quiz__mode=Quiz.Mode.EXAM,
+        )
+
+    def with_hints_at_exam(self, learner_id):
+        """Annotate `withheld`: does the attempt share a question with one of the learner's
+        running exams? Its score would then hint at that exam's answers."""
+        running = Attempt.objects.running_exams(learner_id)
+        sealed = Slot.objects.filter(attempt__in=running).values("question_id")
+        shares = Slot.objects.filter(attempt=OuterRef("pk"), question_id__in=sealed)
+        return self.annotate(withheld=Exists(shares))
+
     def finished(self):
         return self.filter(state=Attempt.State.FINISHED)
 
@@ -722,9 +757,26 @@ class Slot(models.Model):
     def __str__(self):
         return f"Q{self.number} of attempt {self.attempt_id}"
 
+    @staticmethod
+    def sealing_exam(learner_id):
+        """Annotation: the title of a running exam of the learner that asks the slot's
+        question (its result must stay hidden), or None. See `Learner.sealed_questions`."""
+        running = Attempt.objects.running_exams(learner_id)
+        asks = Slot.objects.filter(attempt__in=running, question_id=OuterRef("question_id"))
+        return Subquery(asks.values("attempt__quiz__title")[:1])
+
     @property
     def kind(self) -> str:
         return self.snapshot["kind"]
+
+    def option_value(self, option_id: int) -> str:
+        """What a form posts for one option of this slot (see `option_value`)."""
+        return option_value(self.attempt_id, self.number, option_id)
+
+    def shown(self) -> dict:
+        """The snapshot as a page shows it: each option also carries its form `value`."""
+        options = [{**o, "value": self.option_value(o["id"])} for o in self.snapshot["options"]]
+        return {**self.snapshot, "options": options}
 
     def gradable(self) -> grading.Gradable:
         return gradable_from(self.snapshot)
@@ -739,6 +791,20 @@ def gradable_from(snapshot: dict) -> grading.Gradable:
             for o in snapshot["options"]
         ),
     )
+
+
+def option_value(attempt_id: int, number: int, option_id: int, *, secret=None) -> str:
+    """The opaque value a form posts for one option of one slot.
+
+    An HMAC of the attempt, the slot number and the answer row: it differs in every
+    attempt, says nothing about the order the author wrote the options in (database ids
+    would), and a value from another attempt or question fails the form's validation.
+    Nothing is stored, and responses keep the answer row's id, so grading is unchanged.
+    `secret` defaults to SECRET_KEY (tests that read a server's database pass its key).
+    """
+    message = f"{attempt_id}:{number}:{option_id}"
+    digest = salted_hmac("quizzes.option_value", message, secret=secret, algorithm="sha256")
+    return digest.hexdigest()[:16]
 
 
 def encode_answer(kind: str, value) -> dict:

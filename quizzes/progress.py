@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from courses.models import Topic
-from quizzes import attempts, scheduling
+from quizzes import scheduling
 from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
 
 # "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
@@ -158,10 +158,9 @@ def stats_by_learner(
     """Stats per learner and topic in three queries, however many learners, topics or answers.
 
     `topics` must be annotated with `question_count` (see `topics_with_counts`);
-    `responses` narrows the answers counted (e.g. one quiz, a date range). Expired exams
-    are closed first, so their answers count (see `attempts.close_expired`).
+    `responses` narrows the answers counted (e.g. one quiz, a date range). Reports close
+    expired exams first (`attempts.close_expired`), so that their answers count.
     """
-    attempts.close_expired(Attempt.objects.filter(learner__in=learner_ids))
     now = now or timezone.now()
     ids = [t.pk for t in topics]
     graded = Response.objects.graded().filter(learner__in=learner_ids, question__topic__in=ids)
@@ -307,10 +306,13 @@ def mistake_questions(learner: Learner, topic: Topic, limit: int = 10) -> list[i
 
 
 def recent_scores(learner: Learner, n: int = 20) -> list[Attempt]:
-    """The learner's last n finished attempts, oldest first, for the sparkline."""
+    """The learner's last n finished attempts, oldest first, for the sparkline; without
+    those whose score would hint at a running exam's answers (see Learner.sealed_questions)."""
     finished = (
         Attempt.objects.for_learner(learner)
         .finished()
+        .with_hints_at_exam(learner.pk)
+        .filter(withheld=False)
         .filter(slot_count__gt=0)
         .select_related("quiz")
         .order_by("-finished")[:n]

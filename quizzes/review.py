@@ -25,9 +25,12 @@ class ReviewRow:
     feedback: list[SafeString] = field(default_factory=list)
     hint: str = ""
     show_feedback: bool = False
+    withheld: str = ""  # the running exam that has this question: show nothing about it
 
     @property
     def status(self) -> str:
+        if self.withheld:
+            return "withheld"
         if not self.answered:
             return "unanswered"
         if self.fraction >= 1 - 1e-9:
@@ -46,6 +49,8 @@ def describe_correct(slot: Slot) -> list[SafeString]:
 
 
 def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
+    """One row per slot. A slot annotated `withheld` (see `Slot.sealing_exam`) shows no
+    answer, verdict, feedback or explanation while that exam runs."""
     quiz = attempt.quiz
     show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
     show_feedback = not quiz.is_exam or quiz.review_feedback == Quiz.Review.AFTER_ATTEMPT
@@ -53,6 +58,10 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
     for slot in slots:
         response = getattr(slot, "response", None) if hasattr(slot, "response") else None
         row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
+        if getattr(slot, "withheld", None):
+            row.withheld, row.show_feedback = slot.withheld, False
+            rows.append(row)
+            continue
         if response is not None:
             row.fraction = response.fraction if response.fraction is not None else 0.0
             row.your_answer = describe(slot, decode_answer(slot.kind, response.answer))

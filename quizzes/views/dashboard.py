@@ -37,6 +37,8 @@ def _sparkline(attempts, width=300, height=48) -> dict:
 @require_GET
 def dashboard(request):
     learner = Learner.objects.for_request(request)
+    if learner is not None:  # an exam left to run out counts, as finished at its deadline
+        attempts.close_expired(Attempt.objects.for_learner(learner))
     topics = progress.topics_with_counts()
     stats = progress.topic_stats(learner, topics)
     weakest = progress.weakest(stats)
@@ -115,7 +117,11 @@ def _start_personal(request, quiz, learner, ids):
     current = Attempt.objects.for_learner(learner).open().filter(quiz=quiz).first()
     if current is not None:
         attempts.finish_attempt(attempt=current)
-    attempt = attempts.start_attempt(quiz=quiz, learner=learner, question_ids=ids)
+    try:
+        attempt = attempts.start_attempt(quiz=quiz, learner=learner, question_ids=ids)
+    except attempts.AttemptError as error:
+        messages.info(request, error.message)
+        return redirect("quizzes:dashboard")
     return redirect("quizzes:slot", attempt.pk, 1)
 
 

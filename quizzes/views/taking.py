@@ -95,10 +95,13 @@ def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz
 def quiz(request, course, slug):
     quiz, preview = _standard_quiz(request, course, slug, "course", "topic__course")
     learner = Learner.objects.for_request(request)
-    if learner is not None:
-        attempts.close_expired(Attempt.objects.for_learner(learner).filter(quiz=quiz))
     history = (
-        list(Attempt.objects.for_learner(learner).filter(quiz=quiz).select_related("quiz")[:10])
+        list(
+            Attempt.objects.for_learner(learner)
+            .filter(quiz=quiz)
+            .with_hints_at_exam(learner.pk)
+            .select_related("quiz")[:10]
+        )
         if learner
         else []
     )
@@ -130,6 +133,10 @@ def quiz(request, course, slug):
 def start(request, course, slug):
     quiz, preview = _standard_quiz(request, course, slug, "course")
     preview = preview or (bool(quiz.unavailable_reason()) and can_preview(request.user))
+    if quiz.attempts_allowed and not request.user.is_authenticated:
+        # Checked before a guest is created; the quiz page offers log in and sign up.
+        messages.error(request, "This quiz needs an account: log in or sign up to take it.")
+        return redirect(quiz)
     learner = Learner.objects.for_request(request, create=True)
     if limited := too_many(request, "start", str(learner.pk)):
         return limited
@@ -153,9 +160,11 @@ def start(request, course, slug):
 
 
 def _slot(attempt: Attempt, number: int) -> Slot:
-    return get_object_or_404(
-        Slot.objects.select_related("response", "question"), attempt=attempt, number=number
-    )
+    """The slot, with `withheld`: the running exam that also asks it (see Slot.sealing_exam)."""
+    slots = Slot.objects.select_related("response", "question")
+    if not attempt.quiz.is_exam:
+        slots = slots.annotate(withheld=Slot.sealing_exam(attempt.learner_id))
+    return get_object_or_404(slots, attempt=attempt, number=number)
 
 
 def _nav(attempt: Attempt) -> list[dict]:
@@ -177,7 +186,9 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
             initial.update(_initial_answer(slot, response))
         form = AnswerForm(slot, initial=initial, partial=quiz.is_exam)
     result = None
-    if response is not None and not quiz.is_exam:
+    # A practice answer to a question of a running exam is kept, its result is not shown.
+    withheld = getattr(slot, "withheld", None) if response is not None else None
+    if response is not None and not quiz.is_exam and not withheld:
         response.slot = slot
         result = saved.outcome if saved is not None and saved.outcome else response.graded_outcome()
     show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
@@ -185,7 +196,8 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
         "attempt": attempt,
         "quiz": quiz,
         "slot": slot,
-        "q": slot.snapshot,
+        "q": slot.shown(),
+        "withheld": withheld,
         "form": form,
         "response": response,
         "result": result,
@@ -199,11 +211,19 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
 
 
 def _initial_answer(slot: Slot, response) -> dict:
-    return kinds.get(slot.kind).initial(decode_answer(slot.kind, response.answer))
+    """The stored answer as the form's initial data, options as their form values."""
+    value = decode_answer(slot.kind, response.answer)
+    if isinstance(value, dict):  # matching
+        value = {slot.option_value(k): v for k, v in value.items()}
+    elif isinstance(value, frozenset):
+        value = frozenset(slot.option_value(v) for v in value)
+    elif isinstance(value, int):
+        value = slot.option_value(value)
+    return kinds.get(slot.kind).initial(value)
 
 
 def _selected(form: AnswerForm) -> set[str]:
-    """The option ids to show as chosen, from posted data or the stored answer."""
+    """The option values to show as chosen, from posted data or the stored answer."""
     if "choice" not in form.fields:
         return set()
     value = form["choice"].value()
@@ -341,8 +361,10 @@ def review(request, pk):
     if attempt.is_open:
         messages.info(request, "Finish the attempt to see its review.")
         return redirect("quizzes:slot", attempt.pk, 1)
-    slots = list(attempt.slots.select_related("response"))
-    rows = review_rows(attempt, slots)
+    slots = attempt.slots.select_related("response").annotate(
+        withheld=Slot.sealing_exam(attempt.learner_id)
+    )
+    rows = review_rows(attempt, list(slots))
     return render(
         request,
         "quizzes/review.html",
@@ -351,6 +373,7 @@ def review(request, pk):
             "quiz": attempt.quiz,
             "rows": rows,
             "topics": topic_breakdown(rows),
+            "withheld": next((row.withheld for row in rows if row.withheld), ""),
         },
     )
 
@@ -358,10 +381,11 @@ def review(request, pk):
 @require_GET
 def history(request):
     learner = Learner.objects.for_request(request)
-    if learner is not None:
-        attempts.close_expired(Attempt.objects.for_learner(learner))
     rows = (
-        Attempt.objects.for_learner(learner).select_related("quiz__course").order_by("-started")
+        Attempt.objects.for_learner(learner)
+        .with_hints_at_exam(learner.pk)
+        .select_related("quiz__course")
+        .order_by("-started")
         if learner
         else Attempt.objects.none()
     )

@@ -504,13 +504,20 @@ def _groups(learners: list, sizes: Sizes) -> dict[str, list]:
 
 
 def _work(attempt, questions, graded, rng, *, first: int) -> dict:
-    """An open attempt's unanswered slots with a ready answer for each (form and stored)."""
+    """An open attempt's unanswered slots with a ready answer for each: the form fields, and
+    the answer as stored but with option values for ids (what the checks compare)."""
+    from functools import partial
+
+    from quizzes.models import option_value
+    from tests.bench.pages import as_posted, fields_for
+
     slots = []
     for number, q in enumerate(questions, start=1):
         if number < first:
             continue
         variant = graded[q.pk][0 if rng.random() < 0.7 else 1]
-        slots.append({"number": number, "form": variant.form, "stored": variant.stored})
+        posted = as_posted(variant.stored, partial(option_value, attempt.pk, number))
+        slots.append({"number": number, "form": fields_for(posted), "stored": posted})
     return {"attempt": attempt.pk, "slots": slots}
 
 

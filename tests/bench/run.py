@@ -84,11 +84,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench import data, harness
+from tests.bench import data, harness, pages
 
 ROOT = harness.ROOT
 
@@ -304,7 +305,8 @@ def measure_queries(plan: dict) -> dict[str, tuple[int, float, int]]:
 
     def answer_data(attempt, number):
         slot = Slot.objects.get(attempt_id=attempt, number=number)
-        fields = data.variants(slot.snapshot)[0].form
+        stored = data.variants(slot.snapshot)[0].stored
+        fields = pages.fields_for(pages.as_posted(stored, slot.option_value))
         body: dict[str, list[str]] = defaultdict(list)
         for key, value in [("seq", "0"), ("shown", str(int(time.time()) - 5)), *fields]:
             body[key].append(value)
@@ -445,7 +447,7 @@ def check_integrity(acks: list, since) -> dict:
     """Every acknowledged answer stored exactly once, with the answer last acknowledged."""
     from django.db.models import Count
 
-    from quizzes.models import Response
+    from quizzes.models import Response, option_value
 
     latest: dict[tuple[int, int], tuple[float, dict]] = {}
     for attempt, number, stored, at in acks:
@@ -458,7 +460,9 @@ def check_integrity(acks: list, since) -> dict:
         "slot__attempt_id", "slot__number", "answer"
     )
     for attempt, number, answer in rows.iterator(chunk_size=5000):
-        stored[attempt, number].append(answer)
+        # Acknowledged answers carry option values (what the page posts), not ids.
+        value_of = partial(option_value, attempt, number)
+        stored[attempt, number].append(pages.as_posted(answer, value_of))
     lost = [k for k, (_, answer) in latest.items() if answer not in stored.get(k, [])]
     duplicates = (
         Response.objects.filter(slot__attempt_id__in=attempts)

@@ -3,6 +3,7 @@ import pytest
 from quizzes.models import ReviewCard
 from tests.browser.conftest import axe_violations
 from tests.factories import LessonFactory, QuestionFactory, quiz_with_questions
+from tests.quizzes.conftest import wrong_post
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +18,7 @@ def test_wrong_answers_show_up_on_the_dashboard(page):
     page.goto(quiz.get_absolute_url())
     page.get_by_role("button", name="Start practising").click()
     for number in (1, 2, 3):
-        wrong = next(
-            o["id"]
-            for o in quiz.attempts.get().slots.get(number=number).snapshot["options"]
-            if o["fraction"] <= 0
-        )
+        wrong = wrong_post(quiz.attempts.get().slots.get(number=number))
         page.locator(f"input[value='{wrong}']").check()
         page.get_by_role("button", name="Check answer").click()
         page.get_by_text("✗ Not quite").wait_for()

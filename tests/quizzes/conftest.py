@@ -23,11 +23,21 @@ def slot_url(attempt, number=1, action=""):
 
 
 def right_choice(slot):
+    """The id of a right option (what grading and storage use)."""
     return next(o["id"] for o in slot.snapshot["options"] if o["fraction"] >= 1)
 
 
 def wrong_choice(slot):
     return next(o["id"] for o in slot.snapshot["options"] if o["fraction"] <= 0)
+
+
+def right_post(slot):
+    """A right option as a form posts it (its opaque value)."""
+    return slot.option_value(right_choice(slot))
+
+
+def wrong_post(slot):
+    return slot.option_value(wrong_choice(slot))
 
 
 HX = {"HX-Request": "true"}

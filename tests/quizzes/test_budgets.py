@@ -8,7 +8,7 @@ import pytest
 
 from quizzes.models import Quiz
 from tests.factories import UserFactory, quiz_with_questions
-from tests.quizzes.conftest import HX, right_choice, slot_url
+from tests.quizzes.conftest import HX, right_post, slot_url
 
 pytestmark = pytest.mark.django_db
 SIZES = [1, 20, 100]
@@ -33,11 +33,12 @@ def test_question_page_and_answer_post_budgets(
     last = attempt.slots.get(number=n)
     with django_assert_max_num_queries(QUESTION_PAGE):
         assert learner_client.get(slot_url(attempt, n)).status_code == 200
-    data = {"seq": 0, "choice": right_choice(last)} if last.kind == "single" else None
+    data = {"seq": 0, "choice": right_post(last)} if last.kind == "single" else None
     if data is None:
-        data = {"seq": 0, "choice": [o["id"] for o in last.snapshot["options"]][:1]}
+        options = last.snapshot["options"]
+        data = {"seq": 0, "choice": [last.option_value(o["id"]) for o in options][:1]}
         if last.kind == "matching":
-            data = {f"match-{o['id']}": o["match"] for o in last.snapshot["options"]}
+            data = {f"match-{last.option_value(o['id'])}": o["match"] for o in options}
             data["seq"] = 0
     with django_assert_max_num_queries(ANSWER_POST):
         assert (
@@ -57,7 +58,7 @@ def test_quiz_start_summary_submit_review_and_history_budgets(
     attempt = start(quiz, as_client=learner_client)
     for slot in attempt.slots.all():
         learner_client.post(
-            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": right_choice(slot)}
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": right_post(slot)}
         )
     with django_assert_max_num_queries(5):
         assert learner_client.get(f"/attempts/{attempt.pk}/summary/").status_code == 200

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from quizzes.models import Attempt, Quiz, Response
 from tests.factories import UserFactory, quiz_with_questions
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_choice, right_post, slot_url, wrong_post
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +21,14 @@ def test_exam_answers_autosave_and_survive_a_reload(client, start, exam):
     attempt = start(exam)
     slot = attempt.slots.get(number=2)
     saved = client.post(
-        slot_url(attempt, 2, "answer"), {"seq": 0, "choice": wrong_choice(slot)}, headers=HX
+        slot_url(attempt, 2, "answer"), {"seq": 0, "choice": wrong_post(slot)}, headers=HX
     )
     assert saved.status_code == 200
     assert "Saved." in saved.content.decode()
     # The fragment hands the page the next sequence number, so the next autosave is not stale.
     assert 'name="seq" value="1"' in saved.content.decode()
     page = client.get(slot_url(attempt, 2)).content.decode()
-    assert f'value="{wrong_choice(slot)}"\n        checked' in page
+    assert f'value="{wrong_post(slot)}"\n        checked' in page
     assert "Your answer is saved." in page
 
 
@@ -36,7 +36,7 @@ def test_exam_gives_no_feedback_before_submission(client, start, exam):
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
     saved = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}, headers=HX
     ).content.decode()
     page = client.get(slot_url(attempt, 1)).content.decode()
     for html in (saved, page):
@@ -49,13 +49,13 @@ def test_changing_an_exam_answer_uses_the_sequence_check(client, start, exam):
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
     url = slot_url(attempt, 1, "answer")
-    client.post(url, {"seq": 0, "choice": wrong_choice(slot)}, headers=HX)
-    changed = client.post(url, {"seq": 1, "choice": right_choice(slot)}, headers=HX)
+    client.post(url, {"seq": 0, "choice": wrong_post(slot)}, headers=HX)
+    changed = client.post(url, {"seq": 1, "choice": right_post(slot)}, headers=HX)
     assert changed.status_code == 200
     response = Response.objects.get(slot=slot)
     assert response.version == 2
     # A post from a page that still shows version 1 (another tab) changes nothing...
-    stale = client.post(url, {"seq": 1, "choice": wrong_choice(slot)}, headers=HX)
+    stale = client.post(url, {"seq": 1, "choice": wrong_post(slot)}, headers=HX)
     assert stale.status_code == 409
     assert "changed in another tab" in stale.content.decode()
     # ...and keeps the learner's own choice on screen with the fresh sequence number.
@@ -67,7 +67,7 @@ def test_changing_an_exam_answer_uses_the_sequence_check(client, start, exam):
 def test_a_retried_identical_post_is_acknowledged_and_stored_once(client, start, exam):
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
-    data = {"seq": 0, "choice": right_choice(slot)}
+    data = {"seq": 0, "choice": right_post(slot)}
     first = client.post(slot_url(attempt, 1, "answer"), data, headers=HX)
     retry = client.post(slot_url(attempt, 1, "answer"), data, headers=HX)
     assert first.status_code == retry.status_code == 200
@@ -79,7 +79,7 @@ def test_flag_summary_and_submit(client, start, exam):
     attempt = start(exam)
     client.post(slot_url(attempt, 2, "flag"), {"flagged": "1"}, headers=HX)
     slot = attempt.slots.get(number=1)
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     summary = client.get(f"/attempts/{attempt.pk}/summary/").content.decode()
     assert "2 not answered, 1 flagged for review" in summary
     response = client.post(f"/attempts/{attempt.pk}/submit")
@@ -98,7 +98,7 @@ def test_save_and_next_without_javascript_moves_on_and_the_last_goes_to_the_summ
     for number in (1, 2, 3):
         slot = attempt.slots.get(number=number)
         response = client.post(
-            slot_url(attempt, number, "answer"), {"seq": 0, "choice": right_choice(slot)}
+            slot_url(attempt, number, "answer"), {"seq": 0, "choice": right_post(slot)}
         )
         expected = (
             slot_url(attempt, number + 1) if number < 3 else f"/attempts/{attempt.pk}/summary/"
@@ -118,7 +118,7 @@ def test_answers_after_the_deadline_are_discarded_and_the_attempt_is_finished(cl
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-    late = client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    late = client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     assert late.status_code == 302 and late["Location"].endswith("/review/")
     assert not Response.objects.filter(slot=slot).exists()
     attempt.refresh_from_db()
@@ -128,7 +128,7 @@ def test_answers_after_the_deadline_are_discarded_and_the_attempt_is_finished(cl
 def test_an_expired_attempt_finishes_when_it_is_next_touched(client, start, exam):
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
     page = client.get(slot_url(attempt, 2))
     assert page.status_code == 302 and page["Location"].endswith("/review/")
@@ -151,7 +151,7 @@ def test_a_logged_in_learner_resumes_an_exam_from_another_device(client, start, 
     client.force_login(user)
     attempt = start(exam)
     slot = attempt.slots.get(number=1)
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     other_device = Client()
     other_device.force_login(user)
     page = other_device.get(slot_url(attempt, 1))
@@ -163,6 +163,7 @@ def test_a_logged_in_learner_resumes_an_exam_from_another_device(client, start, 
 
 def test_attempts_allowed_is_enforced_with_a_clear_message(client, start):
     quiz = quiz_with_questions(1, mode=Quiz.Mode.EXAM, attempts_allowed=1)
+    client.force_login(UserFactory())
     attempt = start(quiz)
     client.post(f"/attempts/{attempt.pk}/submit")
     response = client.post(f"/quizzes/{quiz.course.slug}/{quiz.slug}/start", follow=True)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from quizzes import attempts, progress
 from quizzes.models import Quiz
 from tests.factories import LearnerFactory, quiz_with_questions
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_choice, right_post, slot_url, wrong_choice, wrong_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -94,12 +94,12 @@ def test_answer_post_lookups_use_indexes(client, learner, mode):
     client.post(reverse("quizzes:start", args=[quiz.course.slug, quiz.slug]))
     attempt = quiz.attempts.get()
     slot = attempt.slots.get(number=1)
-    data = {"seq": 0, "choice": right_choice(slot)}
+    data = {"seq": 0, "choice": right_post(slot)}
     with CaptureQueriesContext(connection) as queries:
         assert client.post(slot_url(attempt, 1, "answer"), data, headers=HX).status_code == 200
     captured = list(queries.captured_queries)
     if mode == Quiz.Mode.EXAM:  # changing an exam answer updates the response by pk/version
-        data = {"seq": 1, "choice": wrong_choice(slot)}
+        data = {"seq": 1, "choice": wrong_post(slot)}
         with CaptureQueriesContext(connection) as queries:
             assert client.post(slot_url(attempt, 1, "answer"), data, headers=HX).status_code == 200
         captured += queries.captured_queries

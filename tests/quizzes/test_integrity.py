@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
     quiz_with_questions,
 )
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_choice, right_post, slot_url, wrong_choice
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +79,12 @@ def test_practice_feedback_shows_only_the_answered_question(client, start):
 def _answer_for(slot):
     kind = slot.kind
     if kind in ("single", "truefalse"):
-        return {"choice": slot.snapshot["options"][0]["id"]}
+        return {"choice": slot.option_value(slot.snapshot["options"][0]["id"])}
     if kind == "multiple":
-        return {"choice": [slot.snapshot["options"][0]["id"]]}
+        return {"choice": [slot.option_value(slot.snapshot["options"][0]["id"])]}
     if kind == "matching":
-        return {f"match-{o['id']}": o["match"] for o in slot.snapshot["options"] if o["text"]}
+        options = slot.snapshot["options"]
+        return {f"match-{slot.option_value(o['id'])}": o["match"] for o in options if o["text"]}
     return {"text": "40"}
 
 
@@ -115,7 +116,7 @@ def test_another_learners_attempt_is_404_on_every_url_and_nothing_changes(client
     for intruder in intruders:
         for method, url, data in [
             ("get", slot_url(attempt, 1), {}),
-            ("post", slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}),
+            ("post", slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}),
             ("post", slot_url(attempt, 1, "flag"), {"flagged": "1"}),
             ("get", f"/attempts/{attempt.pk}/summary/", {}),
             ("post", f"/attempts/{attempt.pk}/submit", {}),
@@ -135,7 +136,7 @@ def test_two_submits_in_a_row_grade_once(client, start):
     quiz = quiz_with_questions(1, mode=Quiz.Mode.EXAM)
     attempt = start(quiz)
     slot = attempt.slots.get()
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     assert attempts.finish_attempt(attempt=attempt) is True
     assert attempts.finish_attempt(attempt=attempt) is False
     assert ResponseOption.objects.filter(response__slot=slot).count() == 1
@@ -241,7 +242,7 @@ def test_a_choice_from_another_question_is_rejected(client, start):
     attempt = start(quiz)
     other = attempt.slots.get(number=2)
     response = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(other)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(other)}, headers=HX
     )
     assert response.status_code == 422
     assert not Response.objects.exists()
@@ -304,12 +305,12 @@ def test_answer_posts_are_rate_limited_with_a_clear_message(client, start, setti
     slot = attempt.slots.get()
     url = slot_url(attempt, 1, "answer")
     statuses = [
-        client.post(url, {"seq": 0, "choice": right_choice(slot)}, headers=HX).status_code
+        client.post(url, {"seq": 0, "choice": right_post(slot)}, headers=HX).status_code
         for _ in range(4)
     ]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3] == 429
-    limited = client.post(url, {"seq": 0, "choice": right_choice(slot)}, headers=HX)
+    limited = client.post(url, {"seq": 0, "choice": right_post(slot)}, headers=HX)
     assert "Please wait" in limited.content.decode()
     assert limited.headers["HX-Retarget"] == "#notices"
 
@@ -329,7 +330,7 @@ def test_editing_a_question_never_changes_recorded_scores_or_what_review_shows(c
     quiz = quiz_with_questions(1)
     attempt = start(quiz)
     slot = attempt.slots.get()
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     client.post(f"/attempts/{attempt.pk}/submit")
     question = slot.question
     question.text = "A completely different question"

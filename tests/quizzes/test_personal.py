@@ -7,7 +7,7 @@ from django.apps import apps
 
 from quizzes.models import Attempt, Quiz, ReviewCard
 from tests.factories import QuizFactory, TopicFactory, quiz_with_questions
-from tests.quizzes.conftest import slot_url, wrong_choice
+from tests.quizzes.conftest import slot_url, wrong_post
 
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("quizzes.migrations.0008_personal_quiz_purpose")
@@ -17,7 +17,7 @@ def _answer_all_wrongly(client, start, quiz):
     attempt = start(quiz)
     for slot in attempt.slots.all():
         client.post(
-            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_post(slot)}
         )
     return attempt
 

@@ -2,7 +2,7 @@ import pytest
 
 from quizzes.models import Attempt, Response
 from tests.factories import QuestionFactory, UserFactory, quiz_with_questions
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_post, slot_url, wrong_post
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_checking_an_answer_with_htmx_returns_only_the_feedback_fragment(client,
     attempt = start(quiz)
     slot = attempt.slots.get(number=1)
     response = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}, headers=HX
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -36,7 +36,7 @@ def test_without_javascript_an_answer_posts_and_redirects_to_its_feedback(client
     quiz = quiz_with_questions(2)
     attempt = start(quiz)
     slot = attempt.slots.get(number=1)
-    response = client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": wrong_choice(slot)})
+    response = client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": wrong_post(slot)})
     assert response.status_code == 302
     assert response["Location"] == slot_url(attempt, 1)
     page = client.get(response["Location"]).content.decode()
@@ -54,7 +54,7 @@ def test_feedback_links_to_the_lesson_section_that_teaches_it(client, start, dja
     attempt = start(quiz)
     slot = attempt.slots.get()
     html = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}, headers=HX
     ).content.decode()
     assert f'href="{lesson.get_absolute_url()}#second-section"' in html
 
@@ -64,7 +64,7 @@ def test_the_last_question_offers_to_finish_and_finishing_shows_the_results(clie
     attempt = start(quiz)
     slot = attempt.slots.get()
     html = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}, headers=HX
     ).content.decode()
     assert "Finish and see results" in html
     response = client.post(f"/attempts/{attempt.pk}/submit")
@@ -80,11 +80,9 @@ def test_a_replayed_answer_changes_nothing_and_says_so(client, start):
     quiz = quiz_with_questions(2)
     attempt = start(quiz)
     slot = attempt.slots.get(number=1)
-    client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": wrong_choice(slot)}, headers=HX
-    )
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": wrong_post(slot)}, headers=HX)
     again = client.post(
-        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)}, headers=HX
+        slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)}, headers=HX
     )
     assert "You had already answered this question" in again.content.decode()
     assert Response.objects.filter(slot=slot).count() == 1
@@ -96,15 +94,17 @@ def test_every_kind_can_be_answered_in_practice(client, start):
     quiz = quiz_with_questions(6, kinds=kinds, shuffle_questions=False)
     attempt = start(quiz)
     answers = {
-        "single": lambda s: {"choice": right_choice(s)},
-        "truefalse": lambda s: {"choice": right_choice(s)},
+        "single": lambda s: {"choice": right_post(s)},
+        "truefalse": lambda s: {"choice": right_post(s)},
         "multiple": lambda s: {
-            "choice": [o["id"] for o in s.snapshot["options"] if o["fraction"] > 0]
+            "choice": [s.option_value(o["id"]) for o in s.snapshot["options"] if o["fraction"] > 0]
         },
         "short": lambda s: {"text": "  knowledge process outsourcing. "},
         "numerical": lambda s: {"text": "40"},
         "matching": lambda s: {
-            f"match-{o['id']}": o["match"] for o in s.snapshot["options"] if o["text"]
+            f"match-{s.option_value(o['id'])}": o["match"]
+            for o in s.snapshot["options"]
+            if o["text"]
         },
     }
     for slot in attempt.slots.all():
@@ -121,7 +121,7 @@ def test_signing_up_moves_a_guests_attempts_into_the_account(client, start):
     quiz = quiz_with_questions(1)
     attempt = start(quiz)
     slot = attempt.slots.get()
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     client.post(f"/attempts/{attempt.pk}/submit")
     guest = attempt.learner
     client.post(
@@ -146,7 +146,7 @@ def test_logging_in_with_an_open_attempt_on_both_sides_keeps_one_open_and_loses_
     client.logout()
     guest_attempt = start(quiz)
     slot = guest_attempt.slots.get(number=1)
-    client.post(slot_url(guest_attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(guest_attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     client.post(
         "/accounts/login/", {"username": user.username, "password": "correct-horse-battery"}
     )

@@ -17,7 +17,7 @@ from tests.factories import (
     UserFactory,
     quiz_with_questions,
 )
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_choice, right_post, slot_url, wrong_choice, wrong_post
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -83,7 +83,7 @@ def test_exam_answers_schedule_reviews_only_when_submitted(client, start):
     quiz = quiz_with_questions(2, mode=Quiz.Mode.EXAM)
     attempt = start(quiz)
     slot = attempt.slots.get(number=1)
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     assert not ReviewCard.objects.exists()  # nothing leaks into progress mid-exam
     client.post(f"/attempts/{attempt.pk}/submit")
     assert ReviewCard.objects.count() == 1
@@ -151,7 +151,7 @@ def test_dashboard_shows_levels_revise_next_and_review_due(client, start):
     attempt = start(quiz)
     for slot in attempt.slots.all():
         client.post(
-            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_post(slot)}
         )
     ReviewCard.objects.update(due=T0)  # everything is due
     html = client.get("/progress/").content.decode()
@@ -167,7 +167,7 @@ def test_a_review_session_is_built_from_due_items(client, start):
     attempt = start(quiz)
     for slot in attempt.slots.all()[:3]:
         client.post(
-            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_post(slot)}
         )
     due = list(ReviewCard.objects.values_list("question_id", flat=True))
     ReviewCard.objects.update(due=T0)
@@ -182,7 +182,7 @@ def test_practise_my_mistakes_picks_only_questions_last_answered_wrongly(client,
     attempt = start(quiz)
     slots = list(attempt.slots.all())
     for slot in slots:
-        choice = wrong_choice(slot) if slot.number <= 2 else right_choice(slot)
+        choice = wrong_post(slot) if slot.number <= 2 else right_post(slot)
         client.post(slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": choice})
     topic = quiz.topic
     client.post(f"/progress/{topic.course.slug}/{topic.slug}/mistakes")
@@ -204,7 +204,7 @@ def test_exam_day_predicts_recall_per_topic_weakest_first(client, start):
         quiz = quiz_with_questions(2, topic=topic)
         attempt = start(quiz)
         for slot in attempt.slots.all():
-            choice = right_choice(slot) if right else wrong_choice(slot)
+            choice = right_post(slot) if right else wrong_post(slot)
             client.post(slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": choice})
     day = (timezone.localdate() + timedelta(days=60)).isoformat()
     html = client.get("/progress/exam-day/", {"date": day}).content.decode()
@@ -224,7 +224,7 @@ def test_guest_progress_and_review_cards_carry_over_on_sign_up(client, start):
     attempt = start(quiz)
     for slot in attempt.slots.all():
         client.post(
-            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_choice(slot)}
+            slot_url(attempt, slot.number, "answer"), {"seq": 0, "choice": wrong_post(slot)}
         )
     guest_cards = set(ReviewCard.objects.values_list("question_id", "due"))
     client.post(
@@ -247,7 +247,7 @@ def test_export_gives_every_answer_in_json_and_csv(client, start):
     for slot in attempt.slots.all():
         client.post(
             slot_url(attempt, slot.number, "answer"),
-            {"seq": 0, "choice": right_choice(slot)},
+            {"seq": 0, "choice": right_post(slot)},
             headers=HX,
         )
     data = json.loads(client.get("/progress/my-data.json").content)
@@ -263,7 +263,7 @@ def test_deleting_an_account_leaves_nothing_behind(client, start):
     client.force_login(user)
     attempt = start(quiz_with_questions(1))
     slot = attempt.slots.get()
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(slot)})
     wrong = client.post("/progress/my-data/", {"confirm": "on", "password": "nope"})
     assert wrong.status_code == 400 and "That password is not right" in wrong.content.decode()
     done = client.post("/progress/my-data/", {"confirm": "on", "password": "correct-horse-battery"})

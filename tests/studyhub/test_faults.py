@@ -21,12 +21,14 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
+from quizzes.models import option_value
 from tests.bench import harness, pages
 
 COURSE = "bpo-vs-kpo"
@@ -140,15 +142,21 @@ class Learner:
         raise AssertionError(f"answer {attempt}/{number} never acknowledged")
 
 
-def stored_answers(db: Path) -> dict[tuple[int, int], tuple[str, int, int]]:
-    """(attempt, number) -> (answer JSON, version, rows for that slot), read from the file."""
+def stored_answers(db: Path, secret: str) -> dict[tuple[int, int], tuple[dict, int, int]]:
+    """(attempt, number) -> (answer, version, rows for that slot), read from the file; the
+    answer with option values for ids, as `pages.pick_answer` gives it (`secret`: the
+    server's SECRET_KEY, which the values are made with)."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         rows = conn.execute(
             "SELECT s.attempt_id, s.number, r.answer, r.version, "
             "(SELECT COUNT(*) FROM quizzes_response x WHERE x.slot_id = s.id) "
             "FROM quizzes_slot s JOIN quizzes_response r ON r.slot_id = s.id"
         ).fetchall()
-    return {(a, n): (answer, version, count) for a, n, answer, version, count in rows}
+    found = {}
+    for a, n, answer, version, count in rows:
+        value_of = partial(option_value, a, n, secret=secret)
+        found[a, n] = (pages.as_posted(json.loads(answer), value_of), version, count)
+    return found
 
 
 # --- a worker killed mid-load ---------------------------------------------------------------
@@ -212,11 +220,11 @@ def test_a_killed_worker_is_replaced_and_no_acknowledged_answer_is_lost(sqlite_s
         assert f"Worker (pid:{pid})" in server.log()  # the master noticed and replaced it
     assert again.status_code == 200
     assert len(acknowledged) == 6 * 25 + 1  # every learner answered the whole exam
-    stored = stored_answers(folder / "db.sqlite3")
+    stored = stored_answers(folder / "db.sqlite3", env["DJANGO_SECRET_KEY"])
     for key, answer in acknowledged.items():
-        text, version, rows = stored[key]
+        found, version, rows = stored[key]
         assert rows == 1, key
-        assert json.loads(text) == answer, key
+        assert found == answer, key
         assert version == 1, key  # retried posts never wrote a second time
     assert len(stored) == len(acknowledged), f"{retries} retries"
 
@@ -333,7 +341,7 @@ def test_sqlite_write_bursts_never_show_database_is_locked(sqlite_site, tmp_path
     assert not failures, failures[:5]
     assert "database is locked" not in server.log()
     assert len(answered) == 24 * 16
-    assert set(answered) <= set(stored_answers(folder / "db.sqlite3"))
+    assert set(answered) <= set(stored_answers(folder / "db.sqlite3", env["DJANGO_SECRET_KEY"]))
 
 
 # --- a read-only or full disk -------------------------------------------------------------
@@ -412,7 +420,7 @@ def test_a_read_only_database_answers_503_and_writes_nothing(sqlite_site, tmp_pa
     _assert_friendly_503(start)
     assert reading.status_code == 200  # reads still work
     assert _attempt_count(db) == attempts_before
-    assert (attempt, number) not in stored_answers(db)
+    assert (attempt, number) not in stored_answers(db, env["DJANGO_SECRET_KEY"])
     _no_half_written_attempts(db)
 
 

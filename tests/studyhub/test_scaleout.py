@@ -11,12 +11,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
 
+from quizzes.models import option_value
 from tests.bench import harness, pages
 
 pytestmark = pytest.mark.postgres
@@ -49,7 +51,7 @@ def test_a_learner_moves_between_two_servers_and_loses_nothing(tmp_path):
             finally:
                 a.stop()
                 b.stop()
-            stored = _stored(cluster.url())
+            stored = _stored(cluster.url(), env["DJANGO_SECRET_KEY"])
     finally:
         shutil.rmtree(static, ignore_errors=True)
 
@@ -103,13 +105,17 @@ def _take_exam_on_both(a: str, b: str) -> tuple[dict, str]:
     return posted, review.text
 
 
-def _stored(url: str) -> dict:
+def _stored(url: str, secret: str) -> dict:
+    """Finished answers by slot number, with option values for ids (as they were posted)."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "SELECT s.number, r.answer::text FROM quizzes_slot s "
+            "SELECT s.attempt_id, s.number, r.answer::text FROM quizzes_slot s "
             "JOIN quizzes_response r ON r.slot_id = s.id "
             "JOIN quizzes_attempt a ON a.id = s.attempt_id WHERE a.state = 'finished'"
         ).fetchall()
-    stored = {number: json.loads(answer) for number, answer in rows}
+    stored = {
+        number: pages.as_posted(json.loads(answer), partial(option_value, a, number, secret=secret))
+        for a, number, answer in rows
+    }
     assert len(stored) == len(rows)  # one response per slot
     return stored
