@@ -156,6 +156,11 @@ RATE_LIMITS = {
     "login": (int(os.environ.get("STUDYHUB_LOGIN_FAILURE_LIMIT", "5")), 900),
     "start": (20, 60),  # attempts started per learner
     "answer": (120, 60),  # answers posted per learner
+    # Per client address, for guests only: a new guest is a new session, so per-learner
+    # limits alone start over with each one. Generous, because a class behind one school
+    # address shares them; signed-in learners are never counted here.
+    "guest": (int(os.environ.get("STUDYHUB_GUEST_LIMIT", "60")), 3600),  # guests created
+    "guest_start": (int(os.environ.get("STUDYHUB_GUEST_START_LIMIT", "120")), 600),
 }
 
 # Django 6.1 mailers. Development prints mail to the console; production uses SMTP

@@ -14,7 +14,7 @@ from quizzes.models import (
     Learner,
     Quiz,
 )
-from quizzes.views.taking import too_many
+from quizzes.views.taking import guest_limits, too_many
 
 
 def _sparkline(attempts, width=300, height=48) -> dict:
@@ -112,6 +112,8 @@ def mistakes_session(request, course, topic):
 
 def _start_personal(request, quiz, learner, ids):
     if limited := too_many(request, "start", str(learner.pk)):
+        return limited
+    if learner.user_id is None and (limited := guest_limits(request)[1]):
         return limited
     # A personal session is rebuilt from what is due now, so an unfinished one is closed.
     current = Attempt.objects.for_learner(learner).open().filter(quiz=quiz).first()

@@ -23,12 +23,19 @@ from studyhub import ratelimit
 TAKE = "quizzes/take.html"
 
 
-def too_many(request, scope: str, ident: str) -> HttpResponse | None:
+def too_many(request, scope: str, ident: str, what: str = "") -> HttpResponse | None:
+    """A 429 once `ident` goes over the `scope` limit (`what`: too many of what, from
+    one network, for the per-client limits)."""
     limit = ratelimit.limit(scope)
     if limit.hit(ident) <= limit.limit:
         return None
     wait = limit.retry_after()
     message = f"You are going a little fast. Please wait {wait} seconds and try again."
+    if what:
+        message = (
+            f"Too many {what} from your network. Please wait {wait} seconds, or log in: "
+            "signed-in learners are not limited this way."
+        )
     if request.htmx:
         # Show the notice above the question instead of replacing what the learner typed.
         response = render(request, "quizzes/_notice.html", {"notice": message}, status=429)
@@ -37,6 +44,24 @@ def too_many(request, scope: str, ident: str) -> HttpResponse | None:
         response = render(request, "quizzes/notice.html", {"notice": message}, status=429)
     response["Retry-After"] = str(wait)
     return response
+
+
+def guest_limits(request) -> tuple[Learner | None, HttpResponse | None]:
+    """The requester's learner for starting an attempt, creating a guest if need be; or,
+    for a guest, the 429 of a per-client limit (guests created, guest attempts started).
+
+    Each guest is a new session, so per-learner limits alone would start over with each
+    one: these limits count per client address instead (`ratelimit.client_ip`).
+    """
+    if request.user.is_authenticated:
+        return Learner.objects.for_request(request, create=True), None
+    client = ratelimit.client_ip(request)
+    learner = Learner.objects.for_request(request)
+    if learner is None:
+        if limited := too_many(request, "guest", client, "new guest sessions"):
+            return None, limited
+        learner = Learner.objects.for_request(request, create=True)
+    return learner, too_many(request, "guest_start", client, "quizzes started")
 
 
 def _owned_attempt(request, pk: int) -> Attempt:
@@ -137,7 +162,9 @@ def start(request, course, slug):
         # Checked before a guest is created; the quiz page offers log in and sign up.
         messages.error(request, "This quiz needs an account: log in or sign up to take it.")
         return redirect(quiz)
-    learner = Learner.objects.for_request(request, create=True)
+    learner, limited = guest_limits(request)
+    if limited:
+        return limited
     if limited := too_many(request, "start", str(learner.pk)):
         return limited
     if request.POST.get("restart") and not quiz.is_exam:
