@@ -25,12 +25,13 @@ done; \
 echo "StudyHub needs Python 3.12 or newer: set PYTHON=/path/to/python3.12 or install one (pyenv install 3.12)." >&2; exit 1
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint bench lock clean
+.PHONY: help install run test test-sqlite test-postgres lint bench bench-import lock clean
 
 help:
 	@echo "make run    install, migrate, load the seed course and serve http://$(HOST):$(PORT)"
 	@echo "make test   install, lint, then the whole suite on SQLite and on PostgreSQL"
 	@echo "make bench  load benchmark (see README)"
+	@echo "make bench-import  import 50,000 questions while 16 learners answer (see README)"
 
 install: $(VENV)/.installed
 
@@ -69,6 +70,9 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python tests/bench/run.py $(BENCH_ARGS)
+
+bench-import: install
+	$(BIN)/python tests/bench/import_under_load.py $(BENCH_ARGS)
 
 # Regenerate the pinned lock file after changing pyproject.toml.
 lock:

@@ -1,12 +1,14 @@
 """Turning interchange questions (from GIFT or Aiken) into database rows, and back.
 
 One importer serves the `import_questions` command, the admin import page and the course
-loader. Every check runs before anything is written; the write itself is one transaction,
-so an import is all or nothing. Questions with an ID number are updated in place, keeping
-their answer rows (and so their ids in past responses) where the position is unchanged.
+loader. Every check runs before anything is written; the write then runs in short
+transactions (see `save_plan`), so learners never wait for an import. Questions with an ID
+number are updated in place, keeping their answer rows (and so their ids in past responses)
+where the position is unchanged.
 """
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -58,6 +60,19 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def count_questions(data: bytes, fmt: str) -> int:
+    """About how many questions a file holds, without parsing it: cheap enough to refuse a
+    file before spending a request on it. GIFT: blank-line-separated blocks holding more
+    than comments and a $CATEGORY; Aiken: its ANSWER: lines."""
+    if fmt == "aiken":
+        return len(re.findall(rb"(?m)^[ \t]*ANSWER:", data))
+    count = 0
+    for block in re.split(rb"\n[ \t\r]*\n", data):
+        lines = (line.strip() for line in block.splitlines())
+        count += any(line and not line.startswith((b"//", b"$CATEGORY:")) for line in lines)
+    return count
 
 
 def parse(data: bytes, fmt: str):
@@ -149,33 +164,96 @@ def _lesson_problems(q: QuestionData, lessons: Mapping[str, Lesson | set[str]]) 
     return []
 
 
-@transaction.atomic
-def save_plan(
-    plan: ImportPlan, *, course: Course, progress: Callable[[int, int], None] | None = None
-) -> dict[str, int]:
-    """Save every question of a checked plan in one transaction.
+SAVE_BATCH = 200  # questions per transaction
 
-    `progress(done, total)`, when given, is called after each question is saved.
+
+def save_plan(
+    plan: ImportPlan,
+    *,
+    course: Course,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = SAVE_BATCH,
+) -> dict[str, int]:
+    """Save a checked plan in short transactions of `batch_size` questions each.
+
+    The file was parsed and checked completely before (`plan_import`), so nothing in it can
+    fail the write. Each batch commits on its own, so learners' answers, starts and logins
+    interleave with a long import: on SQLite the single write lock is held for one batch
+    at a time, never for the whole file. New questions go in with a fixed number of queries
+    per batch (bulk inserts); updates go one by one, to keep their answer rows. The price:
+    a database failure part-way keeps the batches before it (importing the same file again
+    completes it: questions with ID numbers are then updated, not duplicated).
+    `progress(done, total)`, when given, is called after each batch.
     """
     if not plan.ok:
         raise ValueError("cannot save an import plan with errors")
     lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(topic__course=course)}
+    tags: dict[str, Tag] = {}
+    pairs = list(zip(plan.questions, plan.topics, strict=True))
     created = updated = 0
-    total = len(plan.questions)
-    for done, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True), start=1):
-        _, was_created = save_question(q, topic=topic, lessons=lessons)
-        created += was_created
-        updated += not was_created
+    for start in range(0, len(pairs), batch_size):
+        with transaction.atomic():
+            batch_created, batch_updated = _save_batch(
+                pairs[start : start + batch_size], lessons=lessons, tags=tags
+            )
+        created += batch_created
+        updated += batch_updated
         if progress is not None:
-            progress(done, total)
+            progress(created + updated, len(pairs))
     return {"created": created, "updated": updated}
 
 
-def save_question(q: QuestionData, *, topic: Topic, lessons: Mapping[str, Lesson]):
-    """Create or update (by ID number) one question with its answers and tags."""
-    question = Question.objects.filter(idnumber=q.idnumber).first() if q.idnumber else None
-    created = question is None
-    question = question or Question(idnumber=q.idnumber)
+def _save_batch(pairs, *, lessons: Mapping[str, Lesson], tags: dict[str, Tag]) -> tuple[int, int]:
+    """Save one batch: returns (created, updated)."""
+    wanted = [q.idnumber for q, _ in pairs if q.idnumber]
+    existing = set(
+        Question.objects.filter(idnumber__in=wanted).values_list("idnumber", flat=True)
+        if wanted
+        else ()
+    )
+    fresh = [(q, topic) for q, topic in pairs if not q.idnumber or q.idnumber not in existing]
+    for q, topic in pairs:
+        if q.idnumber and q.idnumber in existing:
+            save_question(q, topic=topic, lessons=lessons)
+    if fresh:
+        _create_questions(fresh, lessons=lessons, tags=tags)
+    return len(fresh), len(pairs) - len(fresh)
+
+
+def _create_questions(pairs, *, lessons: Mapping[str, Lesson], tags: dict[str, Tag]) -> None:
+    """New questions with their answers and tags, in at most six queries."""
+    questions = [
+        _fill_question(Question(idnumber=q.idnumber), q, topic, lessons) for q, topic in pairs
+    ]
+    Question.objects.bulk_create(questions)  # sets the primary keys (SQLite, PostgreSQL)
+    answers = []
+    for question, (q, _) in zip(questions, pairs, strict=True):
+        for position, data in enumerate(q.answers, start=1):
+            answer = Answer(question=question)
+            _fill_answer(answer, data, position)
+            answers.append(answer)
+    Answer.objects.bulk_create(answers)
+    _known_tags({name for q, _ in pairs for name in q.tags}, tags)
+    Through = Question.tags.through
+    Through.objects.bulk_create(
+        Through(question_id=question.pk, tag_id=tags[name].pk)
+        for question, (q, _) in zip(questions, pairs, strict=True)
+        for name in dict.fromkeys(q.tags)
+    )
+
+
+def _known_tags(names: set[str], tags: dict[str, Tag]) -> None:
+    """Add the Tag rows for `names` to the `tags` cache, creating the missing ones."""
+    missing = names - tags.keys()
+    if not missing:
+        return
+    tags.update((t.name, t) for t in Tag.objects.filter(name__in=missing))
+    if new := missing - tags.keys():
+        Tag.objects.bulk_create([Tag(name=name) for name in new], ignore_conflicts=True)
+        tags.update((t.name, t) for t in Tag.objects.filter(name__in=new))
+
+
+def _fill_question(question: Question, q: QuestionData, topic: Topic, lessons) -> Question:
     slug, _, anchor = q.lesson.partition("#")
     question.topic = topic
     question.kind = q.kind
@@ -185,6 +263,14 @@ def save_question(q: QuestionData, *, topic: Topic, lessons: Mapping[str, Lesson
     question.explanation = q.explanation
     question.lesson = lessons.get(slug) if slug else None
     question.anchor = anchor if question.lesson else ""
+    return question
+
+
+def save_question(q: QuestionData, *, topic: Topic, lessons: Mapping[str, Lesson]):
+    """Create or update (by ID number) one question with its answers and tags."""
+    question = Question.objects.filter(idnumber=q.idnumber).first() if q.idnumber else None
+    created = question is None
+    question = _fill_question(question or Question(idnumber=q.idnumber), q, topic, lessons)
     question.save()
     existing = list(question.answers.order_by("order", "pk"))
     for position, data in enumerate(q.answers):

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import bisect
 import logging
 import secrets
 import time
@@ -26,6 +27,9 @@ from quizzes.models import Question
 logger = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+# More questions than a request can parse, preview and later save well inside the worker
+# timeout (30 s) on a busy server; bigger files go through `manage.py import_questions`.
+MAX_PREVIEW_QUESTIONS = 2000
 IMPORT_SESSION_KEY = "quizzes.admin.import"
 IMPORT_KEPT_FOR = 60 * 60  # seconds a previewed file waits for confirmation
 FORMATS = [("gift", "GIFT"), ("aiken", "Aiken")]
@@ -75,6 +79,16 @@ class ImportForm(forms.Form):
         if self.errors:
             return data
         raw = data["file"].read()
+        count = importing.count_questions(raw, data["format"])
+        if count > MAX_PREVIEW_QUESTIONS:
+            self.add_error(
+                "file",
+                f"This file holds about {count:,} questions: too many to preview and import "
+                f"here (at most {MAX_PREVIEW_QUESTIONS:,}). Split it, or import it on the "
+                "server: manage.py import_questions FILE --dry-run to check it, then without "
+                "--dry-run to save it.",
+            )
+            return data
         try:
             self.plan = importing.plan_import(raw, data["format"], course=course, topic=topic)
         except NotUTF8Error as error:
@@ -142,28 +156,35 @@ def _last_checks(request, model_admin: admin.ModelAdmin, plan: importing.ImportP
 
 
 def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
-    """One row per question, with the warnings from its first line up to the next question."""
-    starts = [q.line for q in plan.questions] + [float("inf")]
-    warnings = sorted(plan.warnings, key=lambda issue: issue.line)
+    """One row per question, with the warnings from its first line up to the next question.
+
+    Linear in the file: each warning finds its question by bisection (questions come in
+    file order), instead of every question scanning every warning, which made a file of
+    20,000 questions take longer than the worker timeout.
+    """
     kinds = dict(Question.Kind.choices)
     # Item-writing flags are advice: they never stop an import (see quizzes.itemcheck).
     checks: dict[int, list[itemcheck.Flag]] = {}
     for flag in itemcheck.check_bank(itemcheck.Item(q, line=q.line) for q in plan.questions):
         checks.setdefault(flag.line, []).append(flag)
-    rows = []
-    for index, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True)):
-        rows.append(
-            {
-                "line": q.line,
-                "kind": kinds.get(q.kind, q.kind),
-                "title": q.title or gift.default_title(q.text),
-                "topic": topic,
-                "answers": len(q.answers),
-                "update": bool(q.idnumber) and q.idnumber in updates,
-                "warnings": [w for w in warnings if starts[index] <= w.line < starts[index + 1]],
-                "checks": checks.get(q.line, []),
-            }
-        )
+    rows = [
+        {
+            "line": q.line,
+            "kind": kinds.get(q.kind, q.kind),
+            "title": q.title or gift.default_title(q.text),
+            "topic": topic,
+            "answers": len(q.answers),
+            "update": bool(q.idnumber) and q.idnumber in updates,
+            "warnings": [],
+            "checks": checks.get(q.line, []),
+        }
+        for q, topic in zip(plan.questions, plan.topics, strict=True)
+    ]
+    starts = [q.line for q in plan.questions]
+    for warning in sorted(plan.warnings, key=lambda issue: issue.line):
+        index = bisect.bisect_right(starts, warning.line) - 1
+        if index >= 0:
+            rows[index]["warnings"].append(warning)
     return rows
 
 
@@ -254,12 +275,17 @@ def import_confirm(request, model_admin: admin.ModelAdmin):
             updates=updates,
             name=staged["name"],
         )
+    saved = [0]
     try:
-        counts = importing.save_plan(plan, course=course)
+        counts = importing.save_plan(
+            plan, course=course, progress=lambda done, total: saved.__setitem__(0, done)
+        )
     except DatabaseError:
-        logger.exception("Question import of %s failed", staged["name"])
+        logger.exception("Question import of %s failed after %d", staged["name"], saved[0])
         messages.error(
-            request, "The database refused the import, so nothing was saved. Please try again."
+            request,
+            f"The database failed part-way: {saved[0]} of {len(plan.questions)} questions "
+            "were saved. Please import the same file again to save the rest.",
         )
         return redirect(import_url)
     del request.session[IMPORT_SESSION_KEY]

@@ -41,8 +41,9 @@ def _course_list() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Import questions from a GIFT or Aiken file. All or nothing: any error in the file "
-        "and nothing is imported. Questions with a known [id:…] are updated in place."
+        "Import questions from a GIFT or Aiken file. The whole file is checked first: any "
+        "error and nothing is imported. Saving runs in short transactions, so learners are "
+        "never blocked. Questions with a known [id:…] are updated in place."
     )
 
     def add_arguments(self, parser):
