@@ -10,7 +10,7 @@ from tests.factories import QuizFactory, TopicFactory, quiz_with_questions
 from tests.quizzes.conftest import slot_url, wrong_post
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("quizzes.migrations.0008_personal_quiz_purpose")
+migration = importlib.import_module("quizzes.migrations.0010_personal_quiz_purpose")
 
 
 def _answer_all_wrongly(client, start, quiz):
