@@ -11,7 +11,7 @@ from django.urls import reverse
 from quizzes import grading
 from quizzes.models import Answer, Question, Response, Tag
 from tests.factories import QuestionFactory, QuizFactory, TopicFactory, quiz_with_questions
-from tests.quizzes.conftest import HX, right_choice, slot_url, wrong_choice
+from tests.quizzes.conftest import HX, right_choice, right_post, slot_url, wrong_choice, wrong_post
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,9 @@ CHANGELIST = "admin:quizzes_question_changelist"
 
 
 def answer(client, attempt, number, choice):
-    return client.post(
-        slot_url(attempt, number, "answer"), {"seq": 0, "choice": choice}, headers=HX
-    )
+    """Post the option with answer-row id `choice`, as the page posts it (its option value)."""
+    value = attempt.slots.get(number=number).option_value(choice)
+    return client.post(slot_url(attempt, number, "answer"), {"seq": 0, "choice": value}, headers=HX)
 
 
 def test_a_practice_answer_stores_its_fraction_feedback_and_matched_option(client, start):
@@ -58,8 +58,8 @@ def test_submitting_an_exam_stores_each_answers_outcome(client, start):
     quiz = quiz_with_questions(2, mode="exam")
     attempt = start(quiz)
     first, second = attempt.slots.order_by("number")
-    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_choice(first)})
-    client.post(slot_url(attempt, 2, "answer"), {"seq": 0, "choice": wrong_choice(second)})
+    client.post(slot_url(attempt, 1, "answer"), {"seq": 0, "choice": right_post(first)})
+    client.post(slot_url(attempt, 2, "answer"), {"seq": 0, "choice": wrong_post(second)})
     assert Response.objects.get(slot=first).matched == []  # not graded before submitting
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
     right, wrong = Response.objects.get(slot=first), Response.objects.get(slot=second)
