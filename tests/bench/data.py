@@ -412,6 +412,11 @@ def generate(sizes: Sizes, *, seed: int = 7, log=print) -> dict:
             open_exam[learner.pk] = (attempt, qs, prefilled)
 
         counts = builder.write(exam_ids={exam.pk, class_quiz.pk})
+        # The open exams' time runs from the end of generation, which takes minutes on a
+        # busy machine: otherwise they could expire before the load phases answer them.
+        Attempt.objects.filter(pk__in=[a.pk for a, _, _ in open_exam.values()]).update(
+            deadline=timezone.now() + exam.time_limit
+        )
         log(f"  attempts, slots, responses, cards: {time.perf_counter() - started_at:.1f} s")
 
         # A login session per user, written directly: a real login hashes the password.

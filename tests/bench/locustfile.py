@@ -98,7 +98,9 @@ class Learner(FastHttpUser):
         data = [("seq", str(seq)), ("shown", str(int(time.time()) - 5)), *fields]
         path = f"/attempts/{attempt}/q/{number}/answer"
         response = self.post(ident, path, name, data, htmx=True)
-        if 200 <= response.status_code < 300:
+        # HX-Redirect sends the learner elsewhere (time is up, attempt closed): not stored.
+        redirected = (getattr(response, "headers", None) or {}).get("HX-Redirect")
+        if 200 <= response.status_code < 300 and not redirected:
             ACKS.append((attempt, number, stored, time.time()))
         return response
 
