@@ -27,9 +27,9 @@ class ReportFilter:
         if self.quiz is not None:
             q &= Q(slot__attempt__quiz=self.quiz)
         if self.start is not None:
-            q &= Q(graded__gte=_day_start(self.start))
+            q &= Q(graded__gte=day_start(self.start))
         if self.end is not None:
-            q &= Q(graded__lt=_day_start(self.end, next_day=True))
+            q &= Q(graded__lt=day_start(self.end, next_day=True))
         return q or None
 
     def attempts(self) -> Q:
@@ -37,13 +37,13 @@ class ReportFilter:
         if self.quiz is not None:
             q &= Q(quiz=self.quiz)
         if self.start is not None:
-            q &= Q(started__gte=_day_start(self.start))
+            q &= Q(started__gte=day_start(self.start))
         if self.end is not None:
-            q &= Q(started__lt=_day_start(self.end, next_day=True))
+            q &= Q(started__lt=day_start(self.end, next_day=True))
         return q
 
 
-def _day_start(day: date, next_day: bool = False) -> datetime:
+def day_start(day: date, next_day: bool = False) -> datetime:
     moment = timezone.make_aware(datetime.combine(day, time.min))
     return moment + timedelta(days=1) if next_day else moment
 
@@ -87,6 +87,7 @@ def attempts_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
     writer.writerow(
         [
             "learner",
+            "name",
             "quiz",
             "mode",
             "state",
@@ -102,6 +103,7 @@ def attempts_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
         writer.writerow(
             [
                 a.learner.user.get_username(),
+                a.learner.user.get_full_name(),
                 a.quiz.title,
                 a.quiz.mode,
                 a.state,
@@ -124,6 +126,7 @@ def topics_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
     writer.writerow(
         [
             "learner",
+            "name",
             "topic",
             "level",
             "questions_seen",
@@ -137,6 +140,7 @@ def topics_csv(cohort: Cohort, flt: ReportFilter = ReportFilter()) -> str:
             writer.writerow(
                 [
                     row.user.get_username(),
+                    row.user.get_full_name(),
                     s.topic.title,
                     s.level.label,
                     s.seen,

@@ -1,3 +1,5 @@
+from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
@@ -34,6 +36,27 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
 
 
+# The display name is Django's own User.first_name, so the admin shows it and
+# get_full_name() returns it, with no profile table to keep in step.
+DISPLAY_NAME = {
+    "labels": {"first_name": "Display name (optional)"},
+    "help_texts": {
+        "first_name": "The name your instructors see in reports, e.g. “Priya Shah”. "
+        "Leave it empty to be shown by your username."
+    },
+}
+
+
 class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
-        fields = ("username", "email")
+        fields = ("username", "first_name", "email")
+        labels = DISPLAY_NAME["labels"]
+        help_texts = DISPLAY_NAME["help_texts"]
+
+
+class DisplayNameForm(forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ("first_name",)
+        labels = DISPLAY_NAME["labels"]
+        help_texts = DISPLAY_NAME["help_texts"]
