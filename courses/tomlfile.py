@@ -3,13 +3,15 @@
 `tomllib` reports syntax errors with a line, but not where a key sits; `locate` finds it
 by scanning the text so that a semantic error can still say "course.toml:42". The writer
 covers the few shapes our content files use (strings, integers, string lists, arrays of
-tables) and always lays them out the same way, so load → export gives identical files.
+tables) and always lays them out the same way, so load → export gives identical files;
+tomli-w writes every value, so the output is always TOML that tomllib accepts.
 """
 
-import json
 import re
 import tomllib
 from typing import Any
+
+import tomli_w
 
 LINE_RE = re.compile(r"at line (\d+)")
 
@@ -53,20 +55,10 @@ def locate(text: str, table: str | None = None, index: int = 0, key: str | None 
     return start + 1
 
 
-def quote(value: str) -> str:
-    if "\n" in value:
-        body = value.replace("\\", "\\\\").replace('"""', '""\\"')
-        return f'"""\n{body}"""' if value.endswith("\n") else f'"""\n{body}\\\n"""'
-    return json.dumps(value, ensure_ascii=False)
-
-
 def value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, str):
-        return quote(v)
+    """One TOML value. tomli-w writes every scalar, so whatever a string holds (control
+    characters, quotes, backslashes, DEL) comes out escaped the way tomllib reads it back;
+    only the layout of lists is ours: on one line when short, else one item a line."""
     if isinstance(v, list):
         if not v:
             return "[]"
@@ -75,7 +67,13 @@ def value(v: Any) -> str:
         if len(one_line) <= 80 and all("\n" not in i for i in items):
             return one_line
         return "[\n" + "".join(f"  {item},\n" for item in items) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+    if not isinstance(v, str | int | bool):
+        raise TypeError(f"cannot write {type(v).__name__} to TOML")
+    text = tomli_w.dumps({"v": v}, multiline_strings=True).removeprefix("v = ")[:-1]
+    if text.startswith('"""') and not v.endswith("\n"):
+        # End on a line of its own: a line-ending backslash adds nothing to the value.
+        text = text[:-3] + '\\\n"""'
+    return text
 
 
 def dumps_table(data: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from courses import search as course_search
 from courses.models import Course, FAQEntry, GlossaryTerm, Lesson, Topic
@@ -8,7 +8,7 @@ from quizzes import progress
 from quizzes.models import Learner, Quiz
 
 
-@require_GET
+@require_safe
 def home(request):
     """Each course with one tap each to continue, practise a topic, or sit the mock exam."""
     courses = list(Course.objects.annotate(topic_count=Count("topics")))
@@ -30,7 +30,7 @@ def home(request):
     return render(request, "courses/home.html", {"rows": rows})
 
 
-@require_GET
+@require_safe
 def course(request, course):
     course = get_object_or_404(Course, slug=course)
     # Each topic with the learner's level on it (empty for a first-time visitor).
@@ -42,7 +42,7 @@ def course(request, course):
     )
 
 
-@require_GET
+@require_safe
 def topic(request, course, topic):
     topic = get_object_or_404(
         Topic.objects.select_related("course").prefetch_related(
@@ -57,7 +57,7 @@ def topic(request, course, topic):
     return render(request, "courses/topic.html", {"course": topic.course, "topic": topic})
 
 
-@require_GET
+@require_safe
 def lesson(request, course, topic, lesson):
     lesson = get_object_or_404(
         Lesson.objects.select_related("topic__course").prefetch_related(
@@ -92,7 +92,7 @@ def lesson(request, course, topic, lesson):
     )
 
 
-@require_GET
+@require_safe
 def glossary(request, course):
     course = get_object_or_404(Course, slug=course)
     terms = list(
@@ -107,7 +107,7 @@ def glossary(request, course):
     return render(request, "courses/glossary.html", {"course": course, "letters": letters})
 
 
-@require_GET
+@require_safe
 def faq(request, course):
     course = get_object_or_404(Course, slug=course)
     topics = course.topics.prefetch_related(
@@ -116,7 +116,7 @@ def faq(request, course):
     return render(request, "courses/faq.html", {"course": course, "topics": topics})
 
 
-@require_GET
+@require_safe
 def search(request, course):
     course = get_object_or_404(Course, slug=course)
     query = request.GET.get("q", "")[: course_search.MAX_QUERY]
@@ -128,7 +128,7 @@ def search(request, course):
     )
 
 
-@require_GET
+@require_safe
 def revision(request, course, topic):
     topic = get_object_or_404(
         Topic.objects.select_related("course").prefetch_related(

@@ -8,16 +8,20 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.utils import timezone
 
-from quizzes.models import Attempt, Learner, Response, ReviewCard
+from quizzes.models import Attempt, Learner, Membership, Response, ReviewCard, Slot
 
 
 def _iso(value):
     return value.isoformat() if value else None
 
 
-def learner_data(learner: Learner) -> dict:
-    """Everything StudyHub stores about a learner, in three queries."""
-    user = learner.user
+def learner_data(learner: Learner | None, user=None) -> dict:
+    """Everything StudyHub stores about a learner and their account, in a few queries.
+
+    A signed-in user who has never answered anything has an account but no learner row:
+    they still get their account and classes.
+    """
+    user = user if user is not None else (learner.user if learner else None)
     responses: dict[int, list] = {}
     for r in Response.objects.filter(learner=learner).select_related("slot").order_by("created"):
         responses.setdefault(r.slot.attempt_id, []).append(
@@ -31,18 +35,38 @@ def learner_data(learner: Learner) -> dict:
                 "changed": _iso(r.updated),
                 "graded": _iso(r.graded),
                 "seconds": r.seconds,
+                "flagged": r.slot.flagged,
             }
         )
+    flagged: dict[int, list[int]] = {}
+    flags = Slot.objects.filter(attempt__learner=learner, flagged=True)
+    for attempt_id, number in flags.values_list("attempt_id", "number"):
+        flagged.setdefault(attempt_id, []).append(number)
     attempts = Attempt.objects.filter(learner=learner).select_related("quiz__course")
+    memberships = (
+        Membership.objects.filter(user=user).select_related("cohort__course").order_by("joined")
+        if user
+        else []
+    )
     return {
         "exported": _iso(timezone.now()),
         "account": {
             "username": user.get_username(),
             "email": user.email,
             "joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
         }
         if user
         else None,
+        "classes": [
+            {
+                "class": m.cohort.name,
+                "course": m.cohort.course.title,
+                "code": m.cohort.code,
+                "joined": _iso(m.joined),
+            }
+            for m in memberships
+        ],
         "attempts": [
             {
                 "id": a.pk,
@@ -56,6 +80,7 @@ def learner_data(learner: Learner) -> dict:
                 "score": a.score,
                 "out_of": a.slot_count,
                 "answers": responses.get(a.pk, []),
+                "flagged": sorted(flagged.get(a.pk, [])),
             }
             for a in attempts.order_by("started")
         ],

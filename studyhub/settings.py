@@ -40,6 +40,9 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so the site's registration/ templates (password reset and change) win over the
+    # admin's same-named ones, which would otherwise style the learner pages as the admin.
+    "studyhub",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,7 +51,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "studyhub",
     "courses",
     "quizzes",
 ]
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "studyhub.middleware.RequestShapeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studyhub.middleware.DatabaseUnavailableMiddleware",
@@ -132,6 +135,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits must be counted once for all workers and servers: Redis when there is one,
+# otherwise a table in the database (created by every `migrate`, see studyhub/apps.py).
+# MAX_ENTRIES bounds the table; expired rows go first when it is culled.
+CACHES["ratelimit"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "studyhub.cache.DatabaseCache",
+        "LOCATION": "studyhub_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+)
 # Sessions live in the database; with a shared Redis cache they are read from it first.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
@@ -150,10 +165,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Rate limits (see studyhub/ratelimit.py): scope -> (events allowed, window in seconds).
-# "login" counts failed sign-ins per (username, IP); the window is the cool-off.
+# Rate limits (see studyhub/ratelimit.py): scope -> (events, window in seconds[, "cooloff"]).
+# A cool-off scope locks for the whole window after the last failure. Sign-in failures are
+# counted per (username, address), so nobody can lock a learner out from another address,
+# and, more loosely, per address, which stops one client trying many usernames.
 RATE_LIMITS = {
-    "login": (int(os.environ.get("STUDYHUB_LOGIN_FAILURE_LIMIT", "5")), 900),
+    "login": (int(os.environ.get("STUDYHUB_LOGIN_FAILURE_LIMIT", "5")), 900, "cooloff"),
+    "login-address": (int(os.environ.get("STUDYHUB_ADDRESS_FAILURE_LIMIT", "50")), 900, "cooloff"),
+    "password-reset": (5, 3600),  # reset mails per address, and per e-mail address
+    "signup": (int(os.environ.get("STUDYHUB_SIGNUP_LIMIT", "30")), 3600),  # accounts per address
     "start": (20, 60),  # attempts started per learner
     "answer": (120, 60),  # answers posted per learner
     # Per client address, for guests only: a new guest is a new session, so per-learner
@@ -162,6 +182,9 @@ RATE_LIMITS = {
     "guest": (int(os.environ.get("STUDYHUB_GUEST_LIMIT", "60")), 3600),  # guests created
     "guest_start": (int(os.environ.get("STUDYHUB_GUEST_START_LIMIT", "120")), 600),
 }
+# How many proxies (load balancers) sit in front of the app servers and append the client's
+# address to X-Forwarded-For. 0: clients connect directly, and the header is ignored.
+TRUSTED_PROXIES = int(os.environ.get("STUDYHUB_TRUSTED_PROXIES", "0"))
 
 # Django 6.1 mailers. Development prints mail to the console; production uses SMTP
 # configured through DJANGO_EMAIL_HOST / _PORT / _USER / _PASSWORD.
@@ -198,8 +221,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# A file missing from the manifest falls back to its plain name instead of failing the page.
-WHITENOISE_MANIFEST_STRICT = False
+# A static file missing from the manifest is an error, not a silent 404 for the browser.
+WHITENOISE_MANIFEST_STRICT = True
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 

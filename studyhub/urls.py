@@ -4,7 +4,9 @@ from django.urls import include, path
 
 from courses import views as course_views
 from studyhub import views
-from studyhub.forms import ThrottledAuthenticationForm
+from studyhub.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -16,6 +18,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
     ),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("bench/", include("studyhub.bench")),  # empty unless STUDYHUB_BENCH=1

@@ -1,5 +1,6 @@
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,18 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(settings):
+    """A clean default cache, and rate limits that start from zero in every test.
+
+    The rate-limit store is the database cache, whose table `flush` leaves alone: a fresh
+    key prefix per test keeps one test's counts from reaching the next.
+    """
     from django.core.cache import cache
 
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "KEY_PREFIX": uuid.uuid4().hex},
+    }
     cache.clear()
     yield
     cache.clear()

@@ -1,10 +1,13 @@
 """Admin for classes (cohorts): members, join link and the class report with its CSV exports."""
 
+from datetime import date
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,14 +19,29 @@ from quizzes.models import Cohort, Membership, Quiz
 # --- Classes ----------------------------------------------------------------------------------
 
 
+# Report dates stay well inside what datetime can hold: the last day of the filter becomes
+# "before the next day's midnight", which overflows on 9999-12-31.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _report_date(label: str) -> forms.DateField:
+    bounds = {"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date", **bounds}),
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
+        error_messages={
+            "min_value": f"Choose a date from {EARLIEST:%-d %B %Y} on.",
+            "max_value": f"Choose a date up to {LATEST:%-d %B %Y}.",
+        },
+    )
+
+
 class ReportFilterForm(forms.Form):
     quiz = forms.ModelChoiceField(queryset=Quiz.objects.none(), required=False, label="Quiz")
-    start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = _report_date("From")
+    end = _report_date("To")
 
     def __init__(self, *args, course=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +158,8 @@ class CohortAdmin(admin.ModelAdmin):
     def report_view(self, request, pk):
         cohort = self._cohort(request, pk)
         form = ReportFilterForm(request.GET or None, course=cohort.course)
+        # A filter that does not validate shows its errors over the unfiltered report.
+        status = 400 if form.is_bound and not form.is_valid() else 200
         topics, rows = cohorts.class_report(cohort, form.report_filter())
         context = {
             **self.admin_site.each_context(request),
@@ -151,13 +171,20 @@ class CohortAdmin(admin.ModelAdmin):
             "rows": rows,
             "query": request.GET.urlencode(),
         }
-        return TemplateResponse(request, "admin/quizzes/cohort/report.html", context)
+        return TemplateResponse(request, "admin/quizzes/cohort/report.html", context, status=status)
 
     def report_csv(self, request, pk, kind):
         cohort = self._cohort(request, pk)
         if kind not in ("attempts", "topics"):
             raise Http404("Unknown export")
-        flt = ReportFilterForm(request.GET or None, course=cohort.course).report_filter()
+        form = ReportFilterForm(request.GET or None, course=cohort.course)
+        if form.is_bound and not form.is_valid():
+            problems = [f"{name}: {m}" for name, ms in form.errors.items() for m in ms]
+            return HttpResponseBadRequest(
+                "The report filter is not valid.\n" + "\n".join(problems),
+                content_type="text/plain; charset=utf-8",
+            )
+        flt = form.report_filter()
         text = (
             cohorts.attempts_csv(cohort, flt)
             if kind == "attempts"

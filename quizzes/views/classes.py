@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from quizzes.models import (
     Cohort,
@@ -10,7 +10,7 @@ from quizzes.models import (
 )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def join_class(request, code):
     cohort = get_object_or_404(Cohort.objects.select_related("course", "owner"), code=code.upper())
     if not request.user.is_authenticated:
@@ -36,7 +36,7 @@ def leave_class(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def classes(request):
     memberships = Membership.objects.filter(user=request.user).select_related(
         "cohort__course", "cohort__owner"
@@ -44,7 +44,7 @@ def classes(request):
     return render(request, "quizzes/classes.html", {"memberships": memberships})
 
 
-@require_GET
+@require_safe
 def join_by_code(request):
     code = "".join(ch for ch in request.GET.get("code", "").upper() if ch.isalnum())[:12]
     if not code or not Cohort.objects.filter(code=code).exists():

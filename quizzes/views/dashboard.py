@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.models import Course, Topic
 from quizzes import attempts, exports, progress
@@ -34,7 +34,7 @@ def _sparkline(attempts, width=300, height=48) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def dashboard(request):
     learner = Learner.objects.for_request(request)
     if learner is not None:  # an exam left to run out counts, as finished at its deadline
@@ -66,7 +66,7 @@ def dashboard(request):
     )
 
 
-@require_GET
+@require_safe
 def exam_day(request):
     learner = Learner.objects.for_request(request)
     form = ExamDayForm(request.GET or None)
@@ -127,7 +127,7 @@ def _start_personal(request, quiz, learner, ids):
     return redirect("quizzes:slot", attempt.pk, 1)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_data(request):
     learner = Learner.objects.for_request(request)
     user = request.user if request.user.is_authenticated else None
@@ -143,16 +143,12 @@ def my_data(request):
     return render(request, "quizzes/my_data.html", {"form": form, "learner": learner})
 
 
-@require_GET
+@require_safe
 def export_data(request, fmt):
     if fmt not in ("json", "csv"):
         raise Http404("Exports come as .json or .csv")
-    learner = Learner.objects.for_request(request)
-    if learner is None:
-        data = {"exported": timezone.now().isoformat(), "account": None, "attempts": []}
-        data["review_schedule"] = []
-    else:
-        data = exports.learner_data(learner)
+    user = request.user if request.user.is_authenticated else None
+    data = exports.learner_data(Learner.objects.for_request(request), user)
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         response = HttpResponse(exports.as_csv(data), content_type="text/csv; charset=utf-8")

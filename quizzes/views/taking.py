@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from quizzes import attempts, kinds
@@ -29,11 +29,11 @@ def too_many(request, scope: str, ident: str, what: str = "") -> HttpResponse | 
     limit = ratelimit.limit(scope)
     if limit.hit(ident) <= limit.limit:
         return None
-    wait = limit.retry_after()
-    message = f"You are going a little fast. Please wait {wait} seconds and try again."
+    wait = limit.wait_message(ident)
+    message = f"You are going a little fast. Please wait {wait} and try again."
     if what:
         message = (
-            f"Too many {what} from your network. Please wait {wait} seconds, or log in: "
+            f"Too many {what} from your network. Please wait {wait}, or log in: "
             "signed-in learners are not limited this way."
         )
     if request.htmx:
@@ -42,7 +42,7 @@ def too_many(request, scope: str, ident: str, what: str = "") -> HttpResponse | 
         response = reswap(retarget(response, "#notices"), "innerHTML")
     else:
         response = render(request, "quizzes/notice.html", {"notice": message}, status=429)
-    response["Retry-After"] = str(wait)
+    response["Retry-After"] = str(limit.retry_after(ident))
     return response
 
 
@@ -116,7 +116,7 @@ def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz
     return quiz, preview
 
 
-@require_GET
+@require_safe
 def quiz(request, course, slug):
     quiz, preview = _standard_quiz(request, course, slug, "course", "topic__course")
     learner = Learner.objects.for_request(request)
@@ -260,7 +260,7 @@ def _selected(form: AnswerForm) -> set[str]:
     return {str(v) for v in values}
 
 
-@require_GET
+@require_safe
 def take(request, pk, number):
     attempt, elsewhere = _open_attempt(request, pk)
     if elsewhere:
@@ -353,7 +353,7 @@ def flag(request, pk, number):
     return redirect("quizzes:slot", attempt.pk, slot.number)
 
 
-@require_GET
+@require_safe
 def summary(request, pk):
     attempt, elsewhere = _open_attempt(request, pk)
     if elsewhere:
@@ -380,7 +380,7 @@ def submit(request, pk):
     return redirect("quizzes:review", attempt.pk)
 
 
-@require_GET
+@require_safe
 def review(request, pk):
     attempt = _owned_attempt(request, pk)
     if expired := _expire_if_due(request, attempt):
@@ -405,7 +405,7 @@ def review(request, pk):
     )
 
 
-@require_GET
+@require_safe
 def history(request):
     learner = Learner.objects.for_request(request)
     rows = (

@@ -83,7 +83,7 @@ def site_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def prepare_site(env: dict[str, str], *users: str, timeout: float = 180) -> None:
+def prepare_site(env: dict[str, str], *users: str, timeout: float = 600) -> None:
     """Migrate, load the seed course and create `users` ("name:password") in env's database."""
     args = [sys.executable, str(ROOT / "tests/bench/data.py"), "site"]
     for user in users:
@@ -146,7 +146,7 @@ class Gunicorn:
             *self.extra,
         ]
 
-    def start(self, timeout: float = 30) -> Gunicorn:
+    def start(self, timeout: float = 120) -> Gunicorn:
         for _ in range(3):  # a free port can be taken between the check and the bind
             self.port = self.port or free_port()
             with open(self.log_path, "ab") as log:

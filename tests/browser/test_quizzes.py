@@ -12,10 +12,12 @@ KINDS = ("single", "truefalse", "multiple", "short", "numerical", "matching")
 
 def answer_visible_question(page):
     """Answer whatever question is on screen, the way a learner would."""
-    if page.locator("input[type=radio]").count():
+    question = page.locator("form[data-question]")
+    if question.locator("input[type=radio]").count():
+        question.locator("input[type=radio]").last.focus()  # shortcuts act inside the question
         page.keyboard.press("1")  # keyboard shortcut picks the first option
-    elif page.locator("input[type=checkbox]").count():
-        page.locator("input[type=checkbox]").first.check()
+    elif question.locator("input[type=checkbox]").count():
+        question.locator("input[type=checkbox]").first.check()
     elif page.locator("select").count():
         for select in page.locator("select").all():
             select.select_option(index=1)
@@ -80,6 +82,59 @@ def test_practice_works_without_javascript(browser, live_server):
     assert page.locator(".feedback h2").is_visible()
     page.get_by_role("link", name="Next question").click()
     assert page.get_by_text("Question 2 of").is_visible()
+    context.close()
+
+
+def checked_options(page) -> list[bool]:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('form[data-question] input[type=radio]')]"
+        ".map(i => i.checked)"
+    )
+
+
+def test_number_keys_act_only_inside_the_question_and_can_be_turned_off(page):
+    quiz = quiz_with_questions(2)
+    page.goto(quiz.get_absolute_url())
+    page.get_by_role("button", name="Start practising").click()
+    radios = page.locator("form[data-question] input[type=radio]")
+    assert radios.count() >= 3
+
+    page.get_by_role("link", name=quiz.title).focus()  # outside the question
+    page.keyboard.press("1")
+    assert not any(checked_options(page))
+
+    radios.first.focus()
+    page.keyboard.press("2")
+    assert checked_options(page)[:3] == [False, True, False]
+
+    toggle = page.get_by_label("Keyboard shortcuts: number keys choose an option")
+    toggle.uncheck()
+    assert not page.locator(".shortcut-tip").is_visible()
+    radios.nth(1).focus()
+    page.keyboard.press("3")
+    assert checked_options(page)[:3] == [False, True, False]
+
+    page.reload()  # the choice is kept
+    toggle = page.get_by_label("Keyboard shortcuts: number keys choose an option")
+    assert not toggle.is_checked()
+    radios.first.focus()
+    page.keyboard.press("3")
+    assert not checked_options(page)[2]
+
+    toggle.check()
+    radios.first.focus()
+    page.keyboard.press("3")
+    assert checked_options(page)[2]
+
+
+def test_without_javascript_the_shortcut_tip_and_switch_are_hidden(browser, live_server):
+    quiz = quiz_with_questions(1)
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    page = context.new_page()
+    page.goto(quiz.get_absolute_url())
+    page.get_by_role("button", name="Start practising").click()
+    assert not page.locator(".shortcut-tip").is_visible()
+    assert not page.locator(".shortcut-setting").is_visible()
     context.close()
 
 

@@ -1,9 +1,13 @@
 import filecmp
+import tomllib
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from courses import tomlfile
 from courses.loader import CourseFileError, export_course, load_course, read_course
 from courses.models import Course, GlossaryTerm, Lesson, Topic
 from quizzes import attempts
@@ -249,3 +253,19 @@ def test_export_course_command_writes_the_folder(tmp_path):
     assert (tmp_path / "out/lessons/01-first-lesson.md").read_text().startswith("+++\ntopic")
     with pytest.raises(CommandError, match="No course “nope”"):
         call_command("export_course", "nope")
+
+
+@example({"bell": "\x07 \x1b DEL\x7f NUL\x00", "multi": "line\nwith \x7f and \x0c", "q": '"""\n\\'})
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+        st.text(min_size=1).filter(lambda s: "\r\n" not in s)  # empty strings are left out
+        | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+        | st.lists(st.text().filter(lambda s: "\r\n" not in s), max_size=4),
+        max_size=4,
+    )
+)
+def test_written_toml_always_reads_back_unchanged(row):
+    """Control characters, DEL, quotes and backslashes included: tomllib reads it all back."""
+    text = tomlfile.dumps(row, {"item": [row]})
+    assert tomllib.loads(text) == {**row, "item": [row]}

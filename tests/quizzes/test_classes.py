@@ -234,6 +234,31 @@ def test_class_csv_exports(client, instructor, taught_class):
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"end": "9999-12-31"}, "Choose a date up to 31 December 2999."),
+        ({"start": "0001-01-01"}, "Choose a date from 1 January 2000 on."),
+        ({"start": "2026-13-45"}, "Enter a valid date."),
+        ({"start": "2026-02-01", "end": "2026-01-01"}, "must come before"),
+    ],
+)
+def test_a_date_out_of_range_is_a_400_with_a_message(
+    client, instructor, taught_class, query, message
+):
+    cohort, _ = taught_class
+    client.force_login(instructor)
+    page = client.get(reverse("admin:quizzes_cohort_report", args=[cohort.pk]), query)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    for kind in ("attempts", "topics"):
+        export = client.get(
+            reverse("admin:quizzes_cohort_report_csv", args=[cohort.pk, kind]), query
+        )
+        assert export.status_code == 400
+        assert message in export.content.decode()
+
+
 @pytest.mark.parametrize("learners", [1, 20, 100])
 def test_class_report_query_budget_does_not_grow(
     client, instructor, django_assert_max_num_queries, learners

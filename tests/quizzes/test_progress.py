@@ -8,8 +8,18 @@ from django.utils import timezone
 from fsrs import Rating
 
 from quizzes import attempts, progress, scheduling
-from quizzes.models import Attempt, Learner, Quiz, Response, ResponseOption, ReviewCard
+from quizzes.models import (
+    Attempt,
+    Cohort,
+    Learner,
+    Membership,
+    Quiz,
+    Response,
+    ResponseOption,
+    ReviewCard,
+)
 from tests.factories import (
+    CourseFactory,
     LearnerFactory,
     LessonFactory,
     QuestionFactory,
@@ -256,6 +266,42 @@ def test_export_gives_every_answer_in_json_and_csv(client, start):
     assert len(data["review_schedule"]) == 2
     rows = list(csv.DictReader(io.StringIO(client.get("/progress/my-data.csv").content.decode())))
     assert len(rows) == 2 and {r["score"] for r in rows} == {"1.0"}
+
+
+def test_export_includes_classes_and_flagged_questions(client, start):
+    user = UserFactory(username="ola")
+    client.force_login(user)
+    quiz = quiz_with_questions(2)
+    cohort = Cohort.objects.create(name="Evening class", course=quiz.course, owner=UserFactory())
+    Membership.objects.create(cohort=cohort, user=user)
+    attempt = start(quiz)
+    slot = attempt.slots.get(number=2)
+    client.post(slot_url(attempt, 2, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 2, "flag"), {"flagged": "on"})
+    assert attempt.slots.get(number=2).flagged
+
+    data = json.loads(client.get("/progress/my-data.json").content)
+    assert [(c["class"], c["code"]) for c in data["classes"]] == [("Evening class", cohort.code)]
+    assert data["attempts"][0]["flagged"] == [2]
+    assert data["attempts"][0]["answers"][0]["flagged"] is True
+
+
+def test_export_of_a_user_who_never_started_a_quiz_gives_their_account(client):
+    user = UserFactory(username="new", email="new@example.com")
+    cohort = Cohort.objects.create(name="Morning", course=CourseFactory(), owner=UserFactory())
+    Membership.objects.create(cohort=cohort, user=user)
+    client.force_login(user)
+    data = json.loads(client.get("/progress/my-data.json").content)
+    assert data["account"]["username"] == "new"
+    assert data["account"]["email"] == "new@example.com"
+    assert [c["class"] for c in data["classes"]] == ["Morning"]
+    assert data["attempts"] == [] and data["review_schedule"] == []
+
+
+def test_a_guest_with_nothing_stored_exports_an_empty_record(client):
+    data = json.loads(client.get("/progress/my-data.json").content)
+    assert data["account"] is None
+    assert data["classes"] == data["attempts"] == data["review_schedule"] == []
 
 
 def test_deleting_an_account_leaves_nothing_behind(client, start):

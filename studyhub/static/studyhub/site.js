@@ -6,16 +6,36 @@
     el instanceof HTMLElement &&
     (el.isContentEditable || el.matches("textarea, select, input:not([type=radio]):not([type=checkbox]):not([type=submit]):not([type=button])"));
 
-  // Keyboard: 1–9 pick an option; Enter checks the answer, then follows "Next".
+  // Keyboard shortcuts (WCAG 2.1.4): they act only while the focus is inside the question,
+  // and the learner can turn them off with a checkbox; the choice is kept in this browser.
+  const SETTING = "studyhub.shortcuts";
+  const root = document.documentElement;
+  const setShortcuts = (on) => {
+    root.dataset.shortcuts = on ? "on" : "off";
+    document.querySelectorAll("[data-shortcuts-toggle]").forEach((box) => { box.checked = on; });
+  };
+  let saved = null;
+  try { saved = localStorage.getItem(SETTING); } catch { /* storage blocked: shortcuts stay on */ }
+  setShortcuts(saved !== "off");
+  document.addEventListener("change", (event) => {
+    if (!event.target.matches("[data-shortcuts-toggle]")) return;
+    try { localStorage.setItem(SETTING, event.target.checked ? "on" : "off"); } catch { /* this page only */ }
+    setShortcuts(event.target.checked);
+  });
+
+  // 1–9 pick an option; Enter on the feedback follows "Next".
   document.addEventListener("keydown", (event) => {
+    if (root.dataset.shortcuts !== "on") return;
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-    const next = document.querySelector("[data-next]");
+    const area = event.target instanceof Element && event.target.closest("#question-area");
+    if (!area) return;
+    const next = area.querySelector("[data-next]");
     if (event.key === "Enter" && next && !isTyping(event.target) && event.target.tagName !== "A" && event.target.tagName !== "BUTTON") {
       event.preventDefault();
       next.click();
       return;
     }
-    const form = document.querySelector("form[data-question]");
+    const form = event.target.closest("form[data-question]");
     if (!form || isTyping(event.target) || !/^[1-9]$/.test(event.key)) return;
     const options = form.querySelectorAll("input[type=radio], input[type=checkbox]");
     const input = options[Number(event.key) - 1];
