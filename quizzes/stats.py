@@ -26,13 +26,24 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Avg, Count, F, FloatField, Sum, Value
+from django.db.models import Avg, Count, F, FloatField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from quizzes import attempts, importing, itemcheck
+from quizzes.cohorts import day_start
 from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
-from quizzes.models import Answer, Attempt, Quiz, Response, ResponseOption, Slot
+from quizzes.models import (
+    Answer,
+    Attempt,
+    Cohort,
+    Membership,
+    Quiz,
+    Response,
+    ResponseOption,
+    Slot,
+)
 
 # A question is flagged only once this many finished attempts included it: below that one
 # learner's slip moves the facility index by 20 points or more.
@@ -468,7 +479,37 @@ def summarise(
 # --- The queries ------------------------------------------------------------------------------
 
 
-def quiz_statistics(quiz: Quiz) -> QuizStats:
+@dataclass(frozen=True)
+class AttemptFilter:
+    """Which finished attempts the analysis counts. By default, learners' own: guests and
+    staff trying the quiz out are left out, as they would skew it."""
+
+    cohort: Cohort | None = None
+    start: date | None = None
+    end: date | None = None
+    include_guests: bool = False
+    include_staff: bool = False
+
+    def q(self, to_attempt: str = "") -> Q:
+        """The filter on attempts, reached from another model through `to_attempt`."""
+        q = Q()
+        if not self.include_guests:
+            q &= Q(**{f"{to_attempt}learner__user__isnull": False})
+        if not self.include_staff:
+            q &= Q(**{f"{to_attempt}learner__user__isnull": True}) | Q(
+                **{f"{to_attempt}learner__user__is_staff": False}
+            )
+        if self.cohort is not None:
+            members = Membership.objects.filter(cohort=self.cohort).values("user_id")
+            q &= Q(**{f"{to_attempt}learner__user_id__in": members})
+        if self.start is not None:
+            q &= Q(**{f"{to_attempt}finished__gte": day_start(self.start)})
+        if self.end is not None:
+            q &= Q(**{f"{to_attempt}finished__lt": day_start(self.end, next_day=True)})
+        return q
+
+
+def quiz_statistics(quiz: Quiz, flt: AttemptFilter = AttemptFilter()) -> QuizStats:
     """Item analysis of a quiz, in four queries whatever the number of attempts or questions.
 
     1. each finished attempt's score and slot count (for the median and the histogram);
@@ -482,8 +523,9 @@ def quiz_statistics(quiz: Quiz) -> QuizStats:
     """
     attempts.close_expired(Attempt.objects.filter(quiz=quiz))
     finished = Attempt.objects.filter(quiz=quiz, state=Attempt.State.FINISHED).order_by()
+    finished = finished.filter(flt.q())
     slots = Slot.objects.filter(attempt__quiz=quiz, attempt__state=Attempt.State.FINISHED)
-    slots = slots.order_by()
+    slots = slots.filter(flt.q("attempt__")).order_by()
 
     zero = Value(0.0, output_field=FloatField())
     scores = list(finished.values_list(Coalesce("score", zero), "slot_count"))
@@ -511,7 +553,7 @@ def quiz_statistics(quiz: Quiz) -> QuizStats:
         response__slot__attempt__quiz=quiz,
         response__slot__attempt__state=Attempt.State.FINISHED,
         response__fraction__isnull=False,
-    )
+    ).filter(flt.q("response__slot__attempt__"))
     picks = dict(
         picked.order_by().values("answer").annotate(c=Count("pk")).values_list("answer", "c")
     )

@@ -1,7 +1,8 @@
 """Admin for quizzes: their fixed questions, random draws, rules and item-analysis statistics."""
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -13,7 +14,7 @@ from quizzes import stats
 from quizzes.admin import grades as grade_views
 from quizzes.admin.attempts import regrade_page
 from quizzes.admin.common import topic_labels
-from quizzes.models import Attempt, Quiz, QuizQuestion
+from quizzes.models import Attempt, Cohort, Quiz, QuizQuestion
 
 # --- Quizzes ------------------------------------------------------------------------------------
 
@@ -23,6 +24,38 @@ class QuizQuestionInline(admin.TabularInline):
     fields = ["order", "question"]
     autocomplete_fields = ["question"]
     extra = 0
+
+
+class StatisticsFilterForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, label="Class", empty_label="Everyone"
+    )
+    start = forms.DateField(
+        required=False, label="Finished from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    include_guests = forms.BooleanField(required=False, label="Include guests")
+    include_staff = forms.BooleanField(required=False, label="Include staff test attempts")
+
+    def __init__(self, *args, quiz: Quiz, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        classes = Cohort.objects.filter(course_id=quiz.course_id)
+        self.fields["cohort"].queryset = (
+            classes if user.is_superuser else classes.filter(owner=user)
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("The first date must not come after the second.")
+        return data
+
+    def attempt_filter(self) -> stats.AttemptFilter:
+        if not self.is_valid():
+            return stats.AttemptFilter()
+        return stats.AttemptFilter(**self.cleaned_data)
 
 
 @admin.register(Quiz)
@@ -163,12 +196,14 @@ class QuizAdmin(admin.ModelAdmin):
         quiz = get_object_or_404(Quiz, pk=pk)
         if not self.has_view_permission(request, quiz):
             raise PermissionDenied
+        form = StatisticsFilterForm(request.GET or None, quiz=quiz, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Statistics: {quiz.title}",
             "quiz": quiz,
-            "stats": stats.quiz_statistics(quiz),
+            "stats": stats.quiz_statistics(quiz, form.attempt_filter()),
+            "filter_form": form,
             "limits": {
                 "flags": stats.MIN_ATTEMPTS_FOR_FLAGS,
                 "easy": stats.EASY_ABOVE,

@@ -13,9 +13,10 @@ from tests.factories import LearnerFactory, QuestionFactory, UserFactory, quiz_w
 
 STATISTICS = "admin:quizzes_quiz_statistics"
 SIZES = [1, 20, 100]
-# Session, user, quiz, closing expired attempts, then the four statistics queries (see
+# Session, user, quiz, closing expired attempts, the class filter's choices, then the four
+# statistics queries (see
 # quizzes.stats.quiz_statistics).
-STATISTICS_PAGE = 8
+STATISTICS_PAGE = 9
 
 R, M, W, SKIP = 0, 1, 2, None  # right, the "guesses the letters" option, a plain wrong one
 
