@@ -276,7 +276,7 @@ def test_export_includes_classes_and_flagged_questions(client, start):
     Membership.objects.create(cohort=cohort, user=user)
     attempt = start(quiz)
     slot = attempt.slots.get(number=2)
-    client.post(slot_url(attempt, 2, "answer"), {"seq": 0, "choice": right_choice(slot)})
+    client.post(slot_url(attempt, 2, "answer"), {"seq": 0, "choice": right_post(slot)})
     client.post(slot_url(attempt, 2, "flag"), {"flagged": "on"})
     assert attempt.slots.get(number=2).flagged
 
