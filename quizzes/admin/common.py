@@ -2,6 +2,8 @@
 
 from django import forms
 
+from quizzes.formats.gift import GRADE_STEPS
+
 
 def sentence(message: str) -> str:
     """`problems()` speaks in clauses ("a single-choice question needs …"); forms want sentences."""
@@ -16,29 +18,7 @@ def topic_labels(field: forms.ModelChoiceField) -> forms.ModelChoiceField:
 
 
 # Moodle's list of grades for an answer row, as fractions, shown as percentages.
-MOODLE_FRACTIONS = [
-    1.0,
-    0.9,
-    0.8333333,
-    0.8,
-    0.75,
-    0.7,
-    0.6666667,
-    0.6,
-    0.5,
-    0.4,
-    0.3333333,
-    0.3,
-    0.25,
-    0.2,
-    0.1666667,
-    0.1428571,
-    0.125,
-    0.1111111,
-    0.1,
-    0.05,
-    0.0,
-]
+MOODLE_FRACTIONS = [*GRADE_STEPS, 0.0]
 
 
 def percent_label(fraction: float) -> str:
