@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from quizzes import grading, scheduling, versions
+from quizzes import grading, kinds, scheduling, versions
 from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
@@ -213,6 +213,11 @@ def record_answer(
     response = getattr(slot, "response", None) if hasattr(slot, "response") else None
     if attempt.quiz.is_exam:
         return _save_exam_answer(attempt, slot, response, stored, seq, seconds, now)
+    if kinds.get(slot.kind).self_marked:
+        # A long answer is a draft until handed in; then only marking changes it.
+        if response is not None and kinds.get(slot.kind).decode(response.answer).final:
+            return Saved(response, None, changed=False)
+        return _save_exam_answer(attempt, slot, response, stored, seq, seconds, now)
     if response is not None:
         return Saved(response, response.graded_outcome(), changed=False)
     outcome = grading.grade(slot.gradable(), value)
@@ -224,19 +229,24 @@ def record_answer(
     except IntegrityError:  # a double click or second tab got there first
         response = Response.objects.select_related("slot").get(slot=slot)
         return Saved(response, response.graded_outcome(), changed=False)
+    _review(attempt, slot, outcome.fraction, seconds, now)
+    return Saved(response, outcome, changed=True)
+
+
+def _review(attempt, slot, fraction: float, seconds: int | None, now) -> None:
+    """Update the learner's review card for one freshly graded answer."""
     scheduling.apply_reviews(
         [
             scheduling.Review(
                 learner_id=attempt.learner_id,
                 question_id=slot.question_id,
                 topic_id=slot.question.topic_id,
-                fraction=outcome.fraction,
+                fraction=fraction,
                 seconds=seconds,
                 when=now,
             )
         ]
     )
-    return Saved(response, outcome, changed=True)
 
 
 def _save_exam_answer(attempt, slot, response, stored, seq, seconds, now) -> Saved:
@@ -284,6 +294,10 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
     responses = list(
         Response.objects.filter(slot__attempt=attempt).select_related("slot", "question")
     )
+    # Unmarked long answers wait for the learner's own marking (see mark_answer).
+    responses = [
+        r for r in responses if r.fraction is not None or not kinds.get(r.slot.kind).self_marked
+    ]
     pending = [r for r in responses if r.fraction is None]
     for response in pending:
         response.keep_outcome(response.outcome())
@@ -319,6 +333,55 @@ def close_expired(attempts=None, *, now: datetime | None = None) -> int:
         state=Attempt.State.OPEN, deadline__lte=now
     )
     return sum(finish_attempt(attempt=a, now=a.deadline) for a in expired.order_by())
+
+
+def mark_answer(
+    *, attempt: Attempt, slot: Slot, claimed: frozenset[int], now: datetime | None = None
+) -> Saved:
+    """The learner marks their long answer: the points of the scheme they claim.
+
+    Allowed once the answer is handed in (practice) or the attempt is finished (exams are
+    marked after submitting, never while open). Marking is final, like a practice answer:
+    a second post changes nothing and returns the stored result. A finished attempt's score
+    then includes the marks, and the option statistics record the points claimed.
+    """
+    now = now or timezone.now()
+    response = getattr(slot, "response", None) if hasattr(slot, "response") else None
+    kind = kinds.get(slot.kind)
+    if not kind.self_marked or response is None:
+        raise AttemptError("There is no long answer to mark here.")
+    if response.fraction is not None:
+        return Saved(response, response.graded_outcome(), changed=False)
+    answer = kind.decode(response.answer)
+    if attempt.is_open and (attempt.quiz.is_exam or not answer.final):
+        raise AttemptError("Hand in your answer first; then mark it against the scheme.")
+    marked = grading.EssayAnswer(answer.text, frozenset(claimed), final=True)
+    outcome = grading.grade(slot.gradable(), marked)
+    with transaction.atomic():
+        updated = Response.objects.filter(pk=response.pk, fraction__isnull=True).update(
+            answer=kind.encode(marked),
+            fraction=outcome.fraction,
+            feedback=list(outcome.feedback),
+            hint=outcome.hint,
+            matched=list(outcome.matched),
+            graded=now,
+            updated=now,
+            version=F("version") + 1,
+        )
+        response.refresh_from_db()
+        if not updated:  # a second tab marked it first
+            return Saved(response, response.graded_outcome(), changed=False)
+        if not attempt.is_open:
+            ResponseOption.objects.bulk_create(
+                ResponseOption(response=response, answer_id=a) for a in outcome.matched
+            )
+            score = Response.objects.filter(slot__attempt=attempt).aggregate(total=Sum("fraction"))[
+                "total"
+            ]
+            Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)
+            attempt.refresh_from_db()
+    _review(attempt, slot, outcome.fraction, response.seconds, now)
+    return Saved(response, outcome, changed=True)
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from quizzes import kinds
+from quizzes import grading, kinds
 from quizzes.models import Slot
 
 
@@ -72,6 +72,24 @@ class AnswerForm(forms.Form):
         if not shown or shown > now_epoch:
             return None
         return min(now_epoch - shown, 3600)
+
+
+class MarkForm(forms.Form):
+    """The points of a long answer's mark scheme the learner claims. The choices are the
+    slot's own points, posted as their opaque per-attempt values (`Slot.option_value`, as
+    in AnswerForm), so a point of another question or attempt is a validation error."""
+
+    points = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, slot: Slot, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = [o["id"] for o in slot.snapshot["options"]] or [grading.WHOLE_ANSWER]
+        self.ids = {slot.option_value(pk): pk for pk in options}
+        self.fields["points"].choices = [(value, value) for value in self.ids]
+
+    def claimed(self) -> frozenset[int]:
+        """The claimed points as answer-row ids (after is_valid())."""
+        return frozenset(self.ids[value] for value in self.cleaned_data["points"])
 
 
 class FlagForm(forms.Form):

@@ -14,7 +14,8 @@ Responses per kind (see `quizzes.formats.interchange.AnswerData` for what each o
 - single, truefalse: the chosen option id (`int`);
 - multiple: a collection of chosen option ids (duplicates ignored);
 - short, numerical: the text as typed (`str`);
-- matching: a mapping from stem (left-hand option) id to the chosen right-hand text.
+- matching: a mapping from stem (left-hand option) id to the chosen right-hand text;
+- essay: an `EssayAnswer` (the text written and the mark-scheme points the learner claims).
 
 This module must not import Django: it grades frozen snapshots of questions.
 """
@@ -27,16 +28,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from quizzes.formats.interchange import MATCHING, MULTIPLE, NUMERICAL, SHORT, SINGLE, TRUE_FALSE
+from quizzes.formats.interchange import (
+    ESSAY,
+    MATCHING,
+    MULTIPLE,
+    NUMERICAL,
+    SHORT,
+    SINGLE,
+    TRUE_FALSE,
+)
 
 __all__ = [
+    "MAX_ESSAY_LENGTH",
     "MAX_RESPONSE_LENGTH",
+    "WHOLE_ANSWER",
     "NEAR_MISS_HINT",
+    "EssayAnswer",
     "Gradable",
     "Option",
     "Outcome",
     "correct_response",
     "grade",
+    "key_ideas",
+    "match_points",
     "misconceptions",
     "normalise",
     "parse_number",
@@ -47,6 +61,12 @@ NEAR_MISS_HINT = "Almost — check your spelling"
 # Text responses longer than this score 0 without being read: no genuine short or numerical
 # answer comes close, and it bounds the work a hostile post can cause.
 MAX_RESPONSE_LENGTH = 10_000
+
+# The "point" a learner claims for an essay whose mark scheme has no points of its own.
+WHOLE_ANSWER = 0
+
+# A long answer may run to a few pages; the key-idea search reads no more than this.
+MAX_ESSAY_LENGTH = 20_000
 
 # An outcome this close to 1 counts as correct.
 _EPSILON = 1e-9
@@ -114,7 +134,38 @@ class Outcome:
 
 _NOTHING = Outcome(0.0)
 
-type Response = int | Collection[int] | str | Mapping[int, str | None] | None
+
+@dataclass(frozen=True, slots=True)
+class EssayAnswer:
+    """A long answer: the text, and the ids of the mark-scheme points the learner claims.
+
+    `claimed` is None until the learner has marked the answer; it then scores 0 (the
+    workflow keeps such a response ungraded, "awaiting marking"). A question whose scheme
+    has no points is marked as a whole: claiming `WHOLE_ANSWER` says the answer makes the
+    model answer's points. `final` says the learner handed the text in (no longer a draft);
+    grading ignores it.
+    """
+
+    text: str = ""
+    claimed: frozenset[int] | None = None
+    final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PointMatch:
+    """What the key-idea search found for one mark-scheme point.
+
+    `found` is True when every key idea of the point has a synonym in the text (so the
+    point is offered pre-ticked); `words` are the synonyms found, one per idea found, in
+    the order the ideas are written.
+    """
+
+    id: int
+    found: bool
+    words: tuple[str, ...] = ()
+
+
+type Response = int | Collection[int] | str | Mapping[int, str | None] | EssayAnswer | None
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -583,6 +634,79 @@ def _correct_matching(question: Gradable) -> dict[int, str]:
     return {option.id: option.match for option in question.options if not _is_distractor(option)}
 
 
+# --- essay (long answer with a mark scheme) -----------------------------------------------
+
+_IDEA_SEPARATOR = ";"
+_SYNONYM_SEPARATOR = "|"
+
+
+def key_ideas(written: str) -> tuple[tuple[str, ...], ...]:
+    """A point's key ideas as written ("routine | rule-based ; volume"): the ideas, each a
+    tuple of its synonyms, blanks dropped."""
+    ideas = (
+        tuple(word.strip() for word in idea.split(_SYNONYM_SEPARATOR) if word.strip())
+        for idea in written.split(_IDEA_SEPARATOR)
+    )
+    return tuple(idea for idea in ideas if idea)
+
+
+def _occurs(synonym: str, folded_text: str) -> bool:
+    """Whether a synonym occurs in folded text as whole words, ignoring case and accents."""
+    words = _fold(synonym).strip()
+    if not words:
+        return False
+    pattern = r"\s+".join(map(re.escape, words.split(" ")))
+    return re.search(rf"(?<!\w){pattern}(?!\w)", folded_text) is not None
+
+
+def _find_idea(idea: tuple[str, ...], folded_text: str) -> str | None:
+    """The first synonym of an idea (in written order) that occurs in the text."""
+    return next((word for word in idea if _occurs(word, folded_text)), None)
+
+
+def match_points(question: Gradable, text: str) -> tuple[PointMatch, ...]:
+    """For each mark-scheme point of an essay, whether the text holds its key ideas.
+
+    A point is found when every one of its ideas has at least one synonym in the text, as
+    whole words, ignoring case and accents ("Judgement" finds "judgement", not
+    "judgements"; "high volume" finds "high  Volume"). A point without key ideas is never
+    found: there is nothing to look for. Only the first `MAX_ESSAY_LENGTH` characters are
+    read. Pure, like the rest of this module.
+    """
+    folded = _fold(text[:MAX_ESSAY_LENGTH])
+    matches = []
+    for option in question.options:
+        ideas = key_ideas(option.match)
+        words = [_find_idea(idea, folded) for idea in ideas]
+        found = [word for word in words if word is not None]
+        matches.append(
+            PointMatch(option.id, bool(ideas) and len(found) == len(ideas), tuple(found))
+        )
+    return tuple(matches)
+
+
+def _marks(option: Option) -> float:
+    """A point's marks; anything but a positive finite number is worth nothing."""
+    value = option.value
+    return value if value is not None and math.isfinite(value) and value > 0 else 0.0
+
+
+def _grade_essay(question: Gradable, response: Any) -> Outcome:
+    _require(isinstance(response, EssayAnswer), question.kind, "an EssayAnswer", response)
+    if response.claimed is None:
+        return _NOTHING
+    total = math.fsum(_marks(option) for option in question.options)
+    if total <= 0:
+        return Outcome(1.0 if WHOLE_ANSWER in response.claimed else 0.0)
+    claimed = [option for option in question.options if option.id in response.claimed]
+    return _outcome(math.fsum(_marks(option) for option in claimed) / total, claimed)
+
+
+def _correct_essay(question: Gradable) -> EssayAnswer:
+    points = frozenset(option.id for option in question.options if _marks(option))
+    return EssayAnswer("", points or frozenset({WHOLE_ANSWER}), final=True)
+
+
 _GRADERS: dict[str, Callable[[Gradable, Any], Outcome]] = {
     SINGLE: _grade_choice,
     TRUE_FALSE: _grade_choice,
@@ -590,6 +714,7 @@ _GRADERS: dict[str, Callable[[Gradable, Any], Outcome]] = {
     SHORT: _grade_short,
     NUMERICAL: _grade_numerical,
     MATCHING: _grade_matching,
+    ESSAY: _grade_essay,
 }
 
 _CORRECT: dict[str, Callable[[Gradable], Response]] = {
@@ -599,4 +724,5 @@ _CORRECT: dict[str, Callable[[Gradable], Response]] = {
     SHORT: _correct_short,
     NUMERICAL: _correct_numerical,
     MATCHING: _correct_matching,
+    ESSAY: _correct_essay,
 }

@@ -38,7 +38,7 @@ def problems(q: QuestionData) -> list[str]:
     for a in answers:
         if not -1 <= a.fraction <= 1:
             out.append(f"answer “{a.text}” has a grade outside -100%..100%")
-        if a.tolerance < 0 or math.isnan(a.tolerance):
+        if a.tolerance is not None and (a.tolerance < 0 or math.isnan(a.tolerance)):
             out.append(f"answer “{a.text}” has a negative tolerance")
     kind = kinds.KINDS.get(q.kind)
     if kind is None:
@@ -287,6 +287,8 @@ def _fill_answer(answer: Answer, data: AnswerData, order: int) -> None:
     answer.order = order
     for name in ANSWER_FIELDS:
         setattr(answer, name, getattr(data, name))
+    if answer.tolerance is None:  # a numerical catch-all: any tolerance is moot
+        answer.tolerance = 0.0
 
 
 def question_data(question: Question) -> QuestionData:

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from quizzes import grading
 from quizzes.formats.interchange import (
+    ESSAY,
     MATCHING,
     MULTIPLE,
     NUMERICAL,
@@ -61,6 +62,9 @@ class QuestionKind:
     shuffles: ClassVar[bool] = False
     # The options can be chosen with the number keys (a tip says so).
     numbered_keys: ClassVar[bool] = False
+    # The learner marks their own answer against a mark scheme: the answer is saved as a
+    # draft until handed in, and stays ungraded ("awaiting marking") until marked.
+    self_marked: ClassVar[bool] = False
 
     # -- storage -------------------------------------------------------------------------
 
@@ -313,6 +317,137 @@ class Matching(QuestionKind):
         return out
 
 
+class Essay(QuestionKind):
+    """A long answer with a mark scheme (Moodle's essay), marked by the learner.
+
+    The answer row of each scheme point holds its description (`text`), marks (`value`) and
+    key ideas (`match`, see `grading.key_ideas`); the model answer is the explanation. The
+    learner writes (drafts are saved on the server), hands in, then sees the model answer
+    and the scheme with the points whose key ideas were found already ticked, and ticks
+    the points they made: the score is the marks claimed over the total.
+
+    Self-marked answers count towards progress like any other graded answer, at full
+    weight, and progress says how many of a topic's answers were self-marked: the learner
+    judged them, helped by the key-idea search, so the figure is labelled rather than
+    discounted (a discount would make an honest full answer look weaker than a right
+    multiple-choice click).
+    """
+
+    value, name, label = ESSAY, "ESSAY", "Long answer (self-marked)"
+    template = "quizzes/kinds/essay.html"
+    self_marked = True
+
+    def encode(self, value: grading.EssayAnswer) -> dict:
+        stored: dict = {"text": value.text}
+        if value.final:
+            stored["final"] = True
+        if value.claimed is not None:
+            stored["claimed"] = sorted(value.claimed)
+        return stored
+
+    def decode(self, stored: dict) -> grading.EssayAnswer:
+        claimed = stored.get("claimed")
+        return grading.EssayAnswer(
+            text=stored.get("text", ""),
+            claimed=None if claimed is None else frozenset(claimed),
+            final=bool(stored.get("final")),
+        )
+
+    def form_fields(self, snapshot, *, partial):
+        limit = grading.MAX_ESSAY_LENGTH
+        return {
+            "text": forms.CharField(
+                required=False,
+                max_length=limit,
+                widget=forms.Textarea(attrs={"rows": 12}),
+                error_messages={"max_length": f"Keep your answer under {limit:,} characters."},
+            ),
+            "submit": forms.BooleanField(required=False),
+        }
+
+    def clean(self, data):
+        if data.get("submit") and not data.get("text", "").strip():
+            raise ValidationError({"text": "Write your answer before handing it in."})
+
+    def form_value(self, data):
+        return grading.EssayAnswer(data.get("text", ""), final=bool(data.get("submit")))
+
+    def initial(self, value):
+        return {"text": value.text}
+
+    def describe(self, snapshot, value):
+        if value is None or not value.text.strip():
+            return []
+        return [mark_safe(escape(value.text.strip()).replace("\n", "<br>"))]
+
+    def describe_correct(self, snapshot, gradable):
+        return [
+            mark_safe(f"{option['html']} ({_marks_label(option['value'])})")
+            for option in snapshot["options"]
+        ]
+
+    def scheme(self, snapshot: dict, value: grading.EssayAnswer) -> list[dict]:
+        """The mark scheme as the learner marks against it: each point with its marks, the
+        key-idea words found in the answer, and whether it is ticked (claimed, or before
+        marking: found). An empty scheme is one point, the whole model answer."""
+        gradable = grading.Gradable(
+            ESSAY,
+            tuple(
+                grading.Option(id=o["id"], text=o["text"], value=o["value"], match=o["match"])
+                for o in snapshot["options"]
+            ),
+        )
+        found = {m.id: m for m in grading.match_points(gradable, value.text)}
+        rows = [
+            {
+                "id": option["id"],
+                "html": mark_safe(option["html"]),
+                "marks": _marks_label(option["value"]),
+                "words": found[option["id"]].words,
+                "ticked": (
+                    found[option["id"]].found
+                    if value.claimed is None
+                    else option["id"] in value.claimed
+                ),
+            }
+            for option in snapshot["options"]
+        ]
+        if not rows:
+            rows.append(
+                {
+                    "id": grading.WHOLE_ANSWER,
+                    "html": "My answer makes the points of the model answer",
+                    "marks": "all marks",
+                    "words": (),
+                    "ticked": bool(value.claimed),
+                }
+            )
+        return rows
+
+    def marks(self, snapshot: dict, fraction: float) -> tuple[str, str]:
+        """(marks earned, marks available) as shown: "4" and "6"."""
+        total = sum(o["value"] or 0 for o in snapshot["options"] if (o["value"] or 0) > 0) or 1
+        return _number(fraction * total), _number(total)
+
+    def problems(self, q):
+        out = []
+        for a in q.answers:
+            if a.value is None or not 0 < a.value < float("inf"):
+                out.append(f"the point “{a.text}” needs a positive number of marks")
+            if len(a.match) > 255:
+                out.append(f"the key ideas of the point “{a.text}” are over 255 characters")
+        return out
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _marks_label(marks: float | None) -> str:
+    marks = marks or 0
+    return f"{_number(marks)} mark{'' if marks == 1 else 's'}"
+
+
 KINDS: Mapping[str, QuestionKind] = {
     kind.value: kind
     for kind in (
@@ -322,6 +457,7 @@ KINDS: Mapping[str, QuestionKind] = {
         ShortAnswer(),
         Numerical(),
         Matching(),
+        Essay(),
     )
 }
 

@@ -317,9 +317,18 @@ class Answer(models.Model):
         default=0, help_text="Grade share from -1 to 1 (1 = full marks, 0.5 = half)."
     )
     feedback = models.TextField(blank=True, help_text="Shown to a learner who gives this answer.")
-    value = models.FloatField(null=True, blank=True, help_text="Numerical: the correct value.")
+    value = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Numerical: the correct value. Long answer: the marks of this scheme point.",
+    )
     tolerance = models.FloatField(default=0, help_text="Numerical: accepted ± margin (≥ 0).")
-    match = models.CharField(max_length=255, blank=True, help_text="Matching: the right-hand side.")
+    match = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Matching: the right-hand side. Long answer: the point's key ideas, "
+        "e.g. “routine | rule-based ; volume” (ideas split by ;, synonyms by |).",
+    )
     misconception = models.CharField(
         max_length=200, blank=True, help_text="The mistaken belief behind this wrong answer."
     )

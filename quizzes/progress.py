@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from courses.models import Topic
 from quizzes import scheduling
+from quizzes.formats.interchange import ESSAY
 from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
 
 # "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
@@ -60,6 +61,9 @@ class TopicStats:
     total: int  # questions in the topic
     seen: int = 0  # distinct questions answered
     answers: int = 0  # graded answers
+    # Graded long answers, which the learner marked themselves (see quizzes.kinds.Essay):
+    # they count like any answer and are labelled on the progress page.
+    self_marked: int = 0
     recent_accuracy: float | None = None
     recall_today: float | None = None  # over the `recalled` questions only
     recalled: int = 0  # questions whose latest answer was at least half right
@@ -169,7 +173,10 @@ def stats_by_learner(
     totals = {
         (row["learner"], row["question__topic"]): row
         for row in graded.values("learner", "question__topic").annotate(
-            seen=Count("question", distinct=True), answers=Count("pk"), last=Max("graded")
+            seen=Count("question", distinct=True),
+            answers=Count("pk"),
+            self_marked=Count("pk", filter=Q(question__kind=ESSAY)),
+            last=Max("graded"),
         )
     }
     recent: dict[tuple, list[float]] = defaultdict(list)
@@ -223,6 +230,7 @@ def stats_by_learner(
                     topic.question_count,
                     seen=row["seen"],
                     answers=row["answers"],
+                    self_marked=row["self_marked"],
                     recent_accuracy=sum(scores) / len(scores) if scores else None,
                     recall_today=sum(chances) / len(chances) if chances else None,
                     recalled=len(chances),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import SafeString, mark_safe
 
 from quizzes import kinds
+from quizzes.forms import MarkForm
 from quizzes.models import Attempt, Quiz, Slot, decode_answer
 
 
@@ -26,6 +27,8 @@ class ReviewRow:
     hint: str = ""
     show_feedback: bool = False
     withheld: str = ""  # the running exam that has this question: show nothing about it
+    marking: dict | None = None  # a long answer's scheme and marks (see long_answer_marking)
+    pending: bool = False  # a long answer not yet marked: not in the score yet
 
     @property
     def status(self) -> str:
@@ -33,6 +36,8 @@ class ReviewRow:
             return "withheld"
         if not self.answered:
             return "unanswered"
+        if self.pending:
+            return "pending"
         if self.fraction >= 1 - 1e-9:
             return "right"
         return "partial" if self.fraction > 0 else "wrong"
@@ -48,6 +53,32 @@ def describe_correct(slot: Slot) -> list[SafeString]:
     return kinds.get(slot.kind).describe_correct(slot.snapshot, slot.gradable())
 
 
+def long_answer_marking(slot: Slot, response, *, show_while_open: bool) -> dict | None:
+    """A long answer's marking state, once it is handed in (or its attempt finished):
+    the answer, the scheme with its ticks and words found, and the marks if marked."""
+    if response is None:
+        return None
+    kind = kinds.get(slot.kind)
+    answer = kind.decode(response.answer)
+    finished = not slot.attempt.is_open
+    if not (finished or (show_while_open and answer.final)):
+        return None
+    marked = response.fraction is not None
+    earned, total = kind.marks(slot.snapshot, response.fraction or 0.0)
+    return {
+        "answer": kind.describe(slot.snapshot, answer),
+        # Each point with the opaque value the marking form posts for it (Slot.option_value).
+        "scheme": [
+            {**point, "value": slot.option_value(point["id"])}
+            for point in kind.scheme(slot.snapshot, answer)
+        ],
+        "marked": marked,
+        "earned": earned,
+        "total": total,
+        "form": None if marked else MarkForm(slot),
+    }
+
+
 def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
     """One row per slot. A slot annotated `withheld` (see `Slot.sealing_exam`) shows no
     answer, verdict, feedback or explanation while that exam runs."""
@@ -60,6 +91,15 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
         row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
         if getattr(slot, "withheld", None):
             row.withheld, row.show_feedback = slot.withheld, False
+            rows.append(row)
+            continue
+        if response is not None and kinds.get(slot.kind).self_marked:
+            row.pending = response.fraction is None
+            row.fraction = response.fraction or 0.0
+            row.your_answer = describe(slot, decode_answer(slot.kind, response.answer))
+            if show_correct:
+                slot.attempt = attempt
+                row.marking = long_answer_marking(slot, response, show_while_open=False)
             rows.append(row)
             continue
         if response is not None:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("attempts/<int:pk>/q/<int:number>/", taking.take, name="slot"),
     path("attempts/<int:pk>/q/<int:number>/answer", taking.answer, name="answer"),
     path("attempts/<int:pk>/q/<int:number>/flag", taking.flag, name="flag"),
+    path("attempts/<int:pk>/q/<int:number>/mark", taking.mark, name="mark"),
     path("attempts/<int:pk>/summary/", taking.summary, name="summary"),
     path("attempts/<int:pk>/submit", taking.submit, name="submit"),
     path("attempts/<int:pk>/review/", taking.review, name="review"),

@@ -126,6 +126,21 @@ DEFAULT_ANSWERS = {
         {"text": "Equity research", "match": "KPO"},
         {"text": "Contract review", "match": "LPO"},
     ],
+    # Mark-scheme points: marks in value, key ideas in match, share of the marks in fraction.
+    "essay": [
+        {
+            "text": "BPO runs routine, rule-based processes",
+            "value": 2.0,
+            "fraction": 0.5,
+            "match": "rule-based | routine | repetitive ; volume | high-volume",
+        },
+        {
+            "text": "KPO applies expert judgement",
+            "value": 2.0,
+            "fraction": 0.5,
+            "match": "judgement | judgment | expertise",
+        },
+    ],
 }
 
 

@@ -41,7 +41,8 @@ How GIFT maps onto ``quizzes.formats.interchange``
   ``text_format`` is the question text's format.
 - Numerical: ``text`` is the number as written (for ``{#a..b}`` the computed midpoint),
   ``value`` its float and ``tolerance`` the error margin; ``{#a..b}`` is stored as midpoint ±
-  half-width. ``~#feedback`` adds a catch-all row ``text="*"``, ``value=None``. A non-numeric
+  half-width. ``~#feedback`` adds a catch-all row ``text="*"``, ``value=None``,
+  ``tolerance=None`` (Moodle's empty tolerance). A non-numeric
   answer silently becomes ``*`` in Moodle; we do the same but add a warning.
 - Matching: ``text`` is the left-hand item (may carry a ``[format]``), ``match`` the right-hand
   text; ``= -> distractor`` gives a row with empty ``text``.
@@ -49,8 +50,12 @@ How GIFT maps onto ``quizzes.formats.interchange``
   example ``$course$/top/Sub``) for the questions that follow; they are not questions.
 - ``line`` is the first physical line (1-based) of the question's block, comments included.
 
-Not supported by StudyHub (skipped with a warning, the rest of the file is still read): essay
-questions (``{}``) and descriptions (no braces).
+- Essay (``{}``, or ``{####model answer}``): kind ``essay``, a long answer with a mark scheme.
+  The general feedback is the model answer (``explanation``); the scheme's points come from
+  StudyHub comment lines (below). Without them the essay has an empty scheme.
+
+Not supported by StudyHub (skipped with a warning, the rest of the file is still read):
+descriptions (no braces).
 
 Moodle quirks kept on purpose: a line holding only ``0`` ends a block (PHP's ``empty()``); a
 second ``{...}`` stays in the text; ``{#abc}`` accepts any number; ``{true}`` is a short answer.
@@ -70,6 +75,10 @@ StudyHub extensions in comment lines
 Moodle ignores comments, so these keep the file valid GIFT:
 
 - ``// [lesson:lesson-slug#anchor]`` sets ``QuestionData.lesson = "lesson-slug#anchor"``.
+- ``// [point:MARKS] DESCRIPTION :: IDEA ; IDEA`` (long answers only; each IDEA is
+  ``synonym | synonym``) adds a mark-scheme point: ``text`` = DESCRIPTION, ``value`` = MARKS
+  (a positive number), ``match`` = the ideas as written, ``fraction`` = its share of the
+  marks. Points keep their written order. Elsewhere such a line is ignored with a warning.
 - ``// [misconception:N:label text]`` sets ``answers[N-1].misconception = "label text"``. N is
   1-based and counts the answers in written order, as they appear in ``QuestionData.answers``
   (for true/false: 1 = True, 2 = False). An N outside the answers is an error for that question.
@@ -103,6 +112,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from quizzes.formats.interchange import (
+    ESSAY,
     FORMATS,
     MATCHING,
     MOODLE,
@@ -178,6 +188,8 @@ _ID_RE = re.compile(r"\[id:" + _TAG_VALUE + r"\]")
 _TAG_RE = re.compile(r"\[tag:" + _TAG_VALUE + r"\]")
 _LESSON_RE = re.compile(r"\[lesson:" + _TAG_VALUE + r"\]")
 _MISCONCEPTION_RE = re.compile(r"\[misconception:([^:\]\[\n]*):" + _TAG_VALUE + r"\]")
+# A mark-scheme point of a long answer: "// [point:MARKS] DESCRIPTION :: IDEA ; IDEA".
+_POINT_RE = re.compile(r"//\s*\[point:([^\]\n]*)\](.*)$")
 _HTML_COMMENT_OR_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(?!\s)[^>]*(?:>|\Z)", re.DOTALL)
 
 _TRUE_FALSE_WORDS = ("T", "TRUE", "F", "FALSE")
@@ -522,13 +534,8 @@ class _GiftParser:
             q.warn(None, "descriptions (text without an answer block) are not supported; skipped")
             self.result.warnings.extend(q.warnings)
             return
-        if answertext == "":
-            q.warn(None, "essay questions are not supported; skipped")
-            self.result.warnings.extend(q.warnings)
-            return
-
         question = QuestionData(
-            kind=SHORT,
+            kind=ESSAY if answertext == "" else SHORT,
             text=qtext,
             title=title,
             text_format=qformat,
@@ -538,8 +545,11 @@ class _GiftParser:
             line=block.start,
         )
         misconceptions = self._read_comments(comments, question, q)
+        self._read_points(comments, question, q)
 
-        if answertext.startswith("#"):
+        if question.kind == ESSAY:
+            pass  # the answer block is empty; the scheme came from the comments
+        elif answertext.startswith("#"):
             self._numerical(answertext, answer_base, question, q)
         elif "~" in answertext:
             self._multichoice(answertext, answer_base, question, q)
@@ -611,6 +621,51 @@ class _GiftParser:
                 if label:
                     misconceptions[index] = (number, label)
         return [(index, line, label) for index, (line, label) in sorted(misconceptions.items())]
+
+    @staticmethod
+    def _read_points(comments: list[tuple[int, str]], question: QuestionData, q: _Question):
+        """A long answer's mark scheme, from its ``// [point:MARKS] DESCRIPTION :: IDEAS``
+        lines; each point's fraction is its share of the marks."""
+        points = []
+        for number, line in comments:
+            match = _POINT_RE.match(line)
+            if match is None:
+                continue
+            if question.kind != ESSAY:
+                q.warnings.append(
+                    ParseIssue(
+                        number,
+                        f"{q.label}: [point:...] lines belong to long-answer questions "
+                        "(an empty answer block {}); ignored",
+                    )
+                )
+                continue
+            marks = match.group(1).strip(PHP_WS)
+            if not is_php_numeric(marks) or not 0 < float(marks) < math.inf:
+                q.error_at_line(
+                    number,
+                    f'the point "[point:{marks}]" needs a positive number of marks, '
+                    "such as [point:2]",
+                )
+                continue
+            description, _, ideas = match.group(2).partition("::")
+            description = description.strip(PHP_WS)
+            if not description:
+                q.error_at_line(number, "a [point:...] line needs a description of the point")
+                continue
+            points.append(
+                AnswerData(
+                    text=description,
+                    value=float(marks),
+                    match=" ".join(ideas.split()),
+                    text_format=question.text_format,
+                    feedback_format=question.text_format,
+                )
+            )
+        total = math.fsum(point.value for point in points)
+        for point in points:
+            point.fraction = point.value / total
+        question.answers = points
 
     @staticmethod
     def _apply_misconceptions(
@@ -822,6 +877,7 @@ class _GiftParser:
                 AnswerData(
                     text="*",
                     fraction=0.0,
+                    tolerance=None,  # Moodle leaves the catch-all's tolerance empty
                     feedback=feedback,
                     text_format=question.text_format,
                     feedback_format=feedback_format,
@@ -1072,7 +1128,25 @@ def _header(question: QuestionData) -> list[str]:
             extensions.append(f"[misconception:{number}:{label}]")
     if extensions:
         lines.append("// " + " ".join(extensions))
+    if question.kind == ESSAY:
+        lines += [_point_line(point, question) for point in question.answers]
     return lines
+
+
+def _point_line(point: AnswerData, question: QuestionData) -> str:
+    """One mark-scheme point as its comment line (see HELPERS' long-answer contract)."""
+    description = " ".join(point.text.split())
+    ideas = " ".join(point.match.split())
+    if "::" in description or not description or "[" in description + ideas:
+        raise ValueError(
+            f"{_describe(question)}: the point {point.text!r} needs a description without "
+            "'::' or '[', and key ideas without '['"
+        )
+    marks = point.value
+    if marks is None or not 0 < marks < math.inf:
+        raise ValueError(f"{_describe(question)}: the point {point.text!r} has no marks")
+    line = f"// [point:{format_number(marks)}] {description}"
+    return f"{line} :: {ideas}" if ideas else line
 
 
 def _write_question(question: QuestionData) -> str:
@@ -1089,7 +1163,12 @@ def _write_question(question: QuestionData) -> str:
     if kind == TRUE_FALSE:
         lines.append(start + _truefalse_block(question))
         return "\n".join(lines) + "\n\n"
-    if kind in (SINGLE, MULTIPLE):
+    if kind == ESSAY and not question.explanation:
+        lines.append(start + "{}")
+        return "\n".join(lines) + "\n\n"
+    if kind == ESSAY:
+        rows, opening = [], "{"
+    elif kind in (SINGLE, MULTIPLE):
         rows, opening = _choice_lines(question), "{"
     elif kind == SHORT:
         rows, opening = _short_lines(question), "{"

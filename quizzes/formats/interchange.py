@@ -21,7 +21,8 @@ TRUE_FALSE = "truefalse"
 SHORT = "short"
 NUMERICAL = "numerical"
 MATCHING = "matching"
-KINDS = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERICAL, MATCHING)
+ESSAY = "essay"  # a long answer, self-marked against a mark scheme
+KINDS = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERICAL, MATCHING, ESSAY)
 
 
 # The fields every answer row carries, wherever it lives: AnswerData here, the Answer model,
@@ -41,6 +42,10 @@ class AnswerData:
       catch-all answer (then `value` is None).
     - matching: `text` is the left-hand item, `match` the right-hand side; a row with an
       empty `text` is an extra wrong right-hand choice (a distractor).
+    - essay: each row is one point of the mark scheme. `text` describes the point, `value`
+      is its marks (> 0), `match` its key ideas written as in GIFT's ``[point:…]`` line
+      ("synonym | synonym ; idea | …", see `quizzes.grading.key_ideas`) and `fraction` its
+      share of the question's marks. The model answer is the question's `explanation`.
     """
 
     text: str = ""
@@ -49,7 +54,8 @@ class AnswerData:
     text_format: str = MOODLE
     feedback_format: str = MOODLE
     value: float | None = None
-    tolerance: float = 0.0
+    # None for a numerical catch-all ("*") row, which has no tolerance (Moodle: "").
+    tolerance: float | None = 0.0
     match: str = ""
     misconception: str = ""
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from quizzes import attempts, kinds
-from quizzes.forms import AnswerForm, FlagForm
+from quizzes.forms import AnswerForm, FlagForm, MarkForm
 from quizzes.models import (
     Attempt,
     Learner,
@@ -17,7 +17,7 @@ from quizzes.models import (
     decode_answer,
     encode_answer,
 )
-from quizzes.review import describe_correct, review_rows, topic_breakdown
+from quizzes.review import describe_correct, long_answer_marking, review_rows, topic_breakdown
 from studyhub import ratelimit
 
 TAKE = "quizzes/take.html"
@@ -186,12 +186,15 @@ def start(request, course, slug):
     return redirect("quizzes:slot", attempt.pk, first_open)
 
 
-def _slot(attempt: Attempt, number: int) -> Slot:
-    """The slot, with `withheld`: the running exam that also asks it (see Slot.sealing_exam)."""
+def _slot(attempt: Attempt, number: int, *, sealed: bool | None = None) -> Slot:
+    """The slot, with `withheld`: the running exam that also asks it (see Slot.sealing_exam).
+    `sealed` defaults to practice attempts only: an open exam would seal its own slots."""
     slots = Slot.objects.select_related("response", "question")
-    if not attempt.quiz.is_exam:
+    if not attempt.quiz.is_exam if sealed is None else sealed:
         slots = slots.annotate(withheld=Slot.sealing_exam(attempt.learner_id))
-    return get_object_or_404(slots, attempt=attempt, number=number)
+    slot = get_object_or_404(slots, attempt=attempt, number=number)
+    slot.attempt = attempt
+    return slot
 
 
 def _nav(attempt: Attempt) -> list[dict]:
@@ -212,14 +215,21 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
         if response is not None:
             initial.update(_initial_answer(slot, response))
         form = AnswerForm(slot, initial=initial, partial=quiz.is_exam)
-    result = None
-    # A practice answer to a question of a running exam is kept, its result is not shown.
+    kind = kinds.get(slot.kind)
+    result = marking = None
+    # A practice answer to a question of a running exam is kept, its result is not shown
+    # (nor a long answer's model answer and scheme).
     withheld = getattr(slot, "withheld", None) if response is not None else None
-    if response is not None and not quiz.is_exam and not withheld:
+    if withheld and kind.self_marked and not kind.decode(response.answer).final:
+        withheld = None  # a long answer's draft: nothing to hide yet
+    if kind.self_marked and not withheld:
+        marking = long_answer_marking(slot, response, show_while_open=not quiz.is_exam)
+    elif response is not None and not quiz.is_exam and not withheld:
         response.slot = slot
         result = saved.outcome if saved is not None and saved.outcome else response.graded_outcome()
     show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
     return {
+        "marking": marking,
         "attempt": attempt,
         "quiz": quiz,
         "slot": slot,
@@ -299,6 +309,8 @@ def answer(request, pk, number):
 
     if attempt.quiz.is_exam:
         return _exam_answered(request, attempt, slot, form, saved)
+    if form.kind.self_marked and not form.value().final:
+        return _draft_saved(request, attempt, slot, form, saved)
     if request.htmx:
         notice = (
             "" if saved.changed else "You had already answered this question. Here is your result."
@@ -308,6 +320,18 @@ def answer(request, pk, number):
         )
     if not saved.changed:
         messages.info(request, "You had already answered this question. Here is your result.")
+    return redirect("quizzes:slot", attempt.pk, slot.number)
+
+
+def _draft_saved(request, attempt, slot, form, saved):
+    """A long answer's draft, saved (or refused as stale) without leaving the question."""
+    if not saved.changed and saved.response.answer != encode_answer(slot.kind, form.value()):
+        return _exam_answered(request, attempt, slot, form, saved)
+    if request.htmx:
+        return render(
+            request, TAKE + "#status", {"slot": slot, "response": saved.response, "saved_now": True}
+        )
+    messages.info(request, "Draft saved. Hand it in when you are ready to mark it.")
     return redirect("quizzes:slot", attempt.pk, slot.number)
 
 
@@ -351,6 +375,35 @@ def flag(request, pk, number):
     if request.htmx:
         return render(request, TAKE + "#flag", {"attempt": attempt, "slot": slot})
     return redirect("quizzes:slot", attempt.pk, slot.number)
+
+
+@require_POST
+def mark(request, pk, number):
+    """The learner ticks the points of a long answer's mark scheme that they made."""
+    attempt = _owned_attempt(request, pk)
+    if expired := _expire_if_due(request, attempt):
+        return expired
+    # Sealed whenever the attempt is not an open exam (which cannot be marked anyway).
+    slot = _slot(attempt, number, sealed=not (attempt.quiz.is_exam and attempt.is_open))
+    form = MarkForm(slot, request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose points from this question's mark scheme.", status=400)
+    if getattr(slot, "withheld", None):
+        messages.error(
+            request,
+            f"Your exam “{slot.withheld}” also asks this question: mark it after submitting "
+            "that exam.",
+        )
+    else:
+        try:
+            attempts.mark_answer(attempt=attempt, slot=slot, claimed=form.claimed())
+        except attempts.AttemptError as error:
+            messages.error(request, error.message)
+    if attempt.is_open:
+        url = reverse("quizzes:slot", args=[attempt.pk, slot.number])
+    else:
+        url = reverse("quizzes:review", args=[attempt.pk]) + f"#r{slot.number}"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_safe
@@ -401,6 +454,7 @@ def review(request, pk):
             "rows": rows,
             "topics": topic_breakdown(rows),
             "withheld": next((row.withheld for row in rows if row.withheld), ""),
+            "pending": sum(row.pending for row in rows),
         },
     )
 

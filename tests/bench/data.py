@@ -82,6 +82,8 @@ def form_fields(kind: str, value) -> tuple[tuple[str, str], ...]:
         return tuple(("choice", str(v)) for v in sorted(value))
     if kind == "matching":
         return tuple((f"match-{k}", v) for k, v in sorted(value.items()))
+    if kind == "essay":  # handed in; marking is the learner's own later step
+        return (("text", value.text or "A long answer."), ("submit", "1"))
     return (("text", value),)
 
 
@@ -96,6 +98,10 @@ def _wrong(kind: str, snapshot: dict, right):
         return "-987654"
     if kind == "short":
         return "no idea"
+    if kind == "essay":
+        from quizzes.grading import EssayAnswer
+
+        return EssayAnswer("no idea", frozenset(), final=True)
     choices = snapshot["choices"]
     return {
         k: next((c for c in choices if c != v), v) for k, v in right.items()

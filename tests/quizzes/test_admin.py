@@ -285,6 +285,7 @@ def test_every_kind_of_question_can_be_previewed(admin_client, kind):
         "short": 'name="text"',
         "numerical": 'inputmode="decimal"',
         "matching": "<select",
+        "essay": "<textarea",
     }[kind]
     assert expected in learner
 

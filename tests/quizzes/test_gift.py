@@ -21,6 +21,7 @@ from quizzes.formats.gift import (
     write_gift,
 )
 from quizzes.formats.interchange import (
+    ESSAY,
     FORMATS,
     HTML,
     MARKDOWN,
@@ -492,7 +493,8 @@ def test_several_numerical_answers_with_weights_and_feedback() -> None:
 def test_numerical_wrong_answer_feedback_adds_a_catch_all_row() -> None:
     question = only("::Q5:: What is a number from 1 to 5? {#3:2~#Completely wrong}")
 
-    assert numbers(question) == [("3", 3.0, 2.0, 1.0), ("*", None, 0.0, 0.0)]
+    # Like Moodle, the catch-all's tolerance is empty.
+    assert numbers(question) == [("3", 3.0, 2.0, 1.0), ("*", None, None, 0.0)]
     assert question.answers[1].feedback == "Completely wrong"
 
 
@@ -576,19 +578,19 @@ def test_a_second_brace_pair_stays_in_the_text() -> None:
     assert question.text == "Set  or {c}"
 
 
-def test_an_essay_is_skipped_with_a_warning_naming_its_line() -> None:
+def test_an_essay_is_read_as_a_long_answer_in_file_order() -> None:
     result = parse_gift("Q1{T}\n\n\n// essay\n::Q8:: How are you? {}\n\nQ2{F}")
 
-    assert [q.text for q in result.questions] == ["Q1", "Q2"]
-    assert [issue.line for issue in result.warnings] == [4]
-    assert "essay questions are not supported; skipped" in str(result.warnings[0])
-    assert str(result.warnings[0]).startswith("line 4: ")
+    assert [q.text for q in result.questions] == ["Q1", "How are you?", "Q2"]
+    assert [(q.kind, q.line) for q in result.questions][1] == (ESSAY, 4)
+    assert result.warnings == []
 
 
-def test_an_essay_with_only_general_feedback_is_still_an_essay() -> None:
+def test_an_essay_with_only_general_feedback_keeps_it_as_the_model_answer() -> None:
     result = parse_gift("Write.{####Model answer}")
 
-    assert result.questions == [] and "essay" in result.warnings[0].message
+    (question,) = result.questions
+    assert (question.kind, question.explanation) == (ESSAY, "Model answer")
 
 
 def test_a_description_is_skipped_with_a_warning() -> None:

@@ -34,16 +34,18 @@ Deliberately not supported or not compared
 ------------------------------------------
 - ``corpus/moodle/ordering/*`` (both fixtures): qtype_ordering's ``{>N ...}`` extension, not core
   GIFT. Skipped.
-- Essay and description questions (``test_import_essay``, ``test_import_backslash``,
-  ``test_import_pre_content``, ``test_import_question_with_tags``, the essay in
-  ``questions.gift.txt`` and gift-pegjs's essay/description files): StudyHub has no such
-  question kinds. We assert that each is skipped with a warning at the block's line where Moodle
-  imports it, and count them separately; their fields are not compared.
-- Export cases ``test_export_essay`` and ``test_export_backslash``: essays, which our model
-  cannot hold. Skipped. (Backslash escaping on export is covered by ``test_gift.py``.)
+- Description questions (gift-pegjs's description files): StudyHub has no such question kind.
+  We assert that each is skipped with a warning at the block's line where Moodle imports it,
+  and count them separately; their fields are not compared.
+- Essays are StudyHub's long answers. Moodle's essay options that GIFT cannot set are the
+  defaults our long answer always has (``responseformat`` editor, 15 lines, no attachments,
+  empty grader information); the model answer is the general feedback.
 - Aiken export ``test_hidden_question_not_exported``: our model has no "hidden" flag (the
   caller decides what to export). Skipped. The essay in ``test_export_questions`` is left out of
-  the input for the same reason (Moodle skips it anyway).
+  the input: Aiken has no essays (Moodle skips it on export too).
+- Indentation inside a question's lines (``test_import_pre_content``): Moodle's unit test calls
+  ``readquestion()`` on the block and keeps it; a file import trims every line (SPEC
+  "Per-line trim"), and StudyHub imports files, so the expected texts are compared line-trimmed.
 - Fields outside our model, never compared: ``defaultmark``, ``penalty``, ``length``,
   ``shuffleanswers``, ``answernumbering`` and the combined feedback ``correctfeedback``,
   ``partiallycorrectfeedback``, ``incorrectfeedback`` (always blank on GIFT import).
@@ -51,8 +53,8 @@ Deliberately not supported or not compared
   (``name_is_approximate``, Aiken's ``name_note``): not compared. Other names are.
 - ``questions.gift.txt``'s Behat byte count for the export of the imported bank: it depends on
   Moodle's question ids and includes the essay.
-- Numerical ``tolerance`` of ``*`` rows is mapped to ``""`` (Moodle's value for the ``~#``
-  catch-all); our model has no tolerance for "any answer".
+- Numerical ``tolerance``: the parser leaves the ``~#`` catch-all's tolerance empty (None), as
+  Moodle does (``""``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ import pytest
 
 from quizzes.formats.aiken import parse_aiken, write_aiken
 from quizzes.formats.gift import (
+    PHP_WS,
     default_title,
     extract_idnumber_and_tags,
     is_php_numeric,
@@ -77,6 +80,7 @@ from quizzes.formats.gift import (
     write_gift,
 )
 from quizzes.formats.interchange import (
+    ESSAY,
     HTML,
     MARKDOWN,
     MATCHING,
@@ -120,7 +124,15 @@ NOT_IN_MODEL = {
     "partiallycorrectfeedback",
     "incorrectfeedback",
 }
-SKIPPED_KINDS = ("essay", "description")
+SKIPPED_KINDS = ("description",)
+
+# Moodle's essay options that GIFT cannot set: the defaults StudyHub's long answer always has.
+ESSAY_DEFAULTS = {
+    "responseformat": "editor",
+    "responsefieldlines": 15,
+    "attachments": 0,
+    "graderinfo": {"text": "", "format": "FORMAT_HTML", "files": []},
+}
 
 SENTINEL_TITLE = "conformance sentinel"
 SENTINEL = f"\n\n::{SENTINEL_TITLE}::Sentinel question appended by the test.{{T}}\n"
@@ -270,8 +282,10 @@ def _as_moodle(question: QuestionData, *, aiken: bool = False) -> dict[str, Any]
             "answer": [a.text for a in answers],
             "fraction": fraction,
             "feedback": feedback,
-            "tolerance": ["" if a.value is None else a.tolerance for a in answers],
+            "tolerance": ["" if a.tolerance is None else a.tolerance for a in answers],
         }
+    elif question.kind == ESSAY:
+        fields |= {"qtype": "essay", **ESSAY_DEFAULTS}
     elif question.kind == MATCHING:
         fields |= {
             "qtype": "match",
@@ -281,14 +295,11 @@ def _as_moodle(question: QuestionData, *, aiken: bool = False) -> dict[str, Any]
     return fields
 
 
-_SKIPPED = re.compile(r": (essay questions|descriptions) .*not supported; skipped$")
+_SKIPPED = re.compile(r": descriptions .*not supported; skipped$")
 
 
 def _skipped_kind(message: str) -> str | None:
-    match = _SKIPPED.search(message)
-    if match is None:
-        return None
-    return "essay" if match.group(1).startswith("essay") else "description"
+    return "description" if _SKIPPED.search(message) else None
 
 
 def _in_file_order(result: ParseResult) -> list[tuple[str, QuestionData | None]]:
@@ -374,6 +385,21 @@ def _check_against_moodle(
 # ---------------------------------------------------------------------------------------------
 
 
+def _as_file_import(entry: dict[str, Any]) -> dict[str, Any]:
+    """A unit-test expectation as a file import gives it: every line trimmed.
+
+    Moodle's unit tests call ``readquestion()`` on one block, which keeps each line's
+    indentation; importing a file trims every line first (SPEC "Per-line trim"). StudyHub only
+    imports files. This matters for ``test_import_pre_content`` alone.
+    """
+    return {
+        key: "\n".join(line.strip(PHP_WS) for line in value.split("\n"))
+        if key in ("questiontext", "generalfeedback") and isinstance(value, str)
+        else value
+        for key, value in entry.items()
+    }
+
+
 @pytest.mark.parametrize("expected_path", MOODLE_GIFT_IMPORTS)
 def test_gift_import_matches_moodle(expected_path: Path | None) -> None:
     shared = _shared()
@@ -384,7 +410,10 @@ def test_gift_import_matches_moodle(expected_path: Path | None) -> None:
     result = parse_gift(text + SENTINEL)
 
     assert result.errors == []
-    compared, skipped = _check_against_moodle(data["questions"], result)
+    expected = data["questions"]
+    if "readquestion(" in data.get("call", ""):
+        expected = [_as_file_import(entry) for entry in expected]
+    compared, skipped = _check_against_moodle(expected, result)
     assert compared + skipped == data["question_count"]
     asserted = data.get("asserted") or {}
     for shown in asserted.get("text_shown_during_import", []):
@@ -445,6 +474,9 @@ def _from_moodle_question(question: dict[str, Any]) -> QuestionData:
         explanation_format=FORMATS_BY_NAME[question["generalfeedbackformat"]],
     )
     qtype = question["qtype"]
+    if qtype == "essay":
+        data.kind = ESSAY
+        return data
     if qtype == "match":
         data.kind = MATCHING
         data.answers = [
@@ -483,7 +515,7 @@ def _from_moodle_question(question: dict[str, Any]) -> QuestionData:
         )
         if qtype == "numerical":
             row.value = None if answer["answer"] == "*" else float(answer["answer"])
-            row.tolerance = float(answer["tolerance"])
+            row.tolerance = None if answer["tolerance"] == "" else float(answer["tolerance"])
         data.answers.append(row)
     return data
 
@@ -532,8 +564,6 @@ def test_gift_export_matches_moodle(case: dict | None) -> None:
     _shared()
     assert case is not None
     question = case["question"]
-    if isinstance(question, dict) and question["qtype"] == "essay":
-        pytest.skip("essay questions are not supported by StudyHub, so they cannot be exported")
     if isinstance(question, str):
         data = _generator_truefalse_with_tags()
     else:
@@ -633,7 +663,7 @@ def _aiken_export_input(item: str) -> QuestionData | None:
             answers=[AnswerData(text="3.14", value=3.14, tolerance=0.005, fraction=1.0)],
         )
     if item == "essay (generator default)":
-        return None  # no essay kind in StudyHub; Moodle skips it on Aiken export anyway
+        return None  # Aiken has no essays; Moodle skips it on export too
     raise AssertionError(f"unknown category content {item!r}")
 
 
@@ -700,7 +730,7 @@ PEGJS_KINDS = {
     "Numerical": (NUMERICAL,),
     "TF": (TRUE_FALSE,),
     "Matching": (MATCHING,),
-    "Essay": ("essay",),
+    "Essay": (ESSAY,),
     "Description": ("description",),
 }
 
@@ -809,6 +839,6 @@ def test_gift_pegjs_fixture_agrees_where_moodle_agrees(gift_path: Path) -> None:
     ):
         assert kind in PEGJS_KINDS[item["type"]], f"question {number}"
         if question is None:
-            continue  # an essay or description, skipped with a warning
+            continue  # a description, skipped with a warning
         assert question.category == in_category, f"question {number}"
         _check_pegjs_question(item, question)

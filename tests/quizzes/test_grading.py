@@ -602,10 +602,10 @@ def test_unanswered_scores_zero_for_every_kind(kind):
 
 
 def test_unknown_kind_raises_value_error():
-    with pytest.raises(ValueError, match="essay"):
-        grade(question("essay", Option(1, "x", 1.0)), "x")
-    with pytest.raises(ValueError, match="essay"):
-        correct_response(question("essay"))
+    with pytest.raises(ValueError, match="ordering"):
+        grade(question("ordering", Option(1, "x", 1.0)), "x")
+    with pytest.raises(ValueError, match="ordering"):
+        correct_response(question("ordering"))
 
 
 @pytest.mark.parametrize("fraction", [-0.1, 1.1, math.nan])

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizzes.formats.interchange import (
+    ESSAY,
     KINDS,
     MATCHING,
     MULTIPLE,
@@ -19,7 +20,16 @@ from quizzes.formats.interchange import (
     SINGLE,
     TRUE_FALSE,
 )
-from quizzes.grading import Gradable, Option, correct_response, grade, normalise, parse_number
+from quizzes.grading import (
+    EssayAnswer,
+    Gradable,
+    Option,
+    correct_response,
+    grade,
+    match_points,
+    normalise,
+    parse_number,
+)
 
 # No deadline: a slow CI machine must not turn a correct property into a flaky one.
 SETTINGS = settings(max_examples=200, deadline=None)
@@ -138,6 +148,19 @@ def matching_questions(draw) -> Gradable:
     return Gradable(MATCHING, numbered(draw(ids(len(rows))), rows))
 
 
+IDEAS = st.lists(st.lists(PHRASE, min_size=1, max_size=3).map(" | ".join), max_size=3).map(
+    " ; ".join
+)
+
+
+@st.composite
+def essay_questions(draw) -> Gradable:
+    """A mark scheme: points with marks (some worthless) and key ideas, or none at all."""
+    marks = draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 0.0]), max_size=5))
+    rows = [{"text": f"point {i}", "value": m, "match": draw(IDEAS)} for i, m in enumerate(marks)]
+    return Gradable(ESSAY, numbered(draw(ids(len(rows))), rows))
+
+
 QUESTIONS = {
     SINGLE: single_questions(),
     TRUE_FALSE: truefalse_questions(),
@@ -145,6 +168,7 @@ QUESTIONS = {
     NUMERICAL: numerical_questions(),
     SHORT: short_questions(),
     MATCHING: matching_questions(),
+    ESSAY: essay_questions(),
 }
 ANY_QUESTION = st.one_of(*QUESTIONS.values())
 
@@ -170,6 +194,11 @@ def responses(question: Gradable) -> st.SearchStrategy:
     if question.kind == NUMERICAL:
         near = st.tuples(NUMBERS, st.sampled_from(["", "%", " "])).map(lambda p: f"{p[0]!r}{p[1]}")
         return st.text() | option_texts(question) | near | st.sampled_from(["nan", "inf", ""])
+    if question.kind == ESSAY:
+        claimed = st.none() | st.frozensets(
+            option_ids(question) if question.options else st.integers()
+        )
+        return st.builds(EssayAnswer, st.text() | PHRASE, claimed)
     matches = st.sampled_from([option.match for option in question.options])
     return st.dictionaries(option_ids(question), st.none() | matches | st.text())
 
@@ -178,7 +207,15 @@ def with_response(question: Gradable) -> st.SearchStrategy:
     return st.tuples(st.just(question), responses(question))
 
 
-EMPTY = {SINGLE: None, TRUE_FALSE: None, MULTIPLE: set(), SHORT: "", NUMERICAL: "", MATCHING: {}}
+EMPTY = {
+    SINGLE: None,
+    TRUE_FALSE: None,
+    MULTIPLE: set(),
+    SHORT: "",
+    NUMERICAL: "",
+    MATCHING: {},
+    ESSAY: EssayAnswer("", frozenset()),
+}
 
 
 @SETTINGS
@@ -234,3 +271,13 @@ def test_parse_number_returns_a_finite_number_or_none(text):
 @given(st.integers(-(10**15), 10**15))
 def test_parse_number_reads_western_grouping_back(number):
     assert parse_number(f"{number:,}") == number
+
+
+@SETTINGS
+@given(essay_questions(), st.text() | PHRASE)
+def test_key_ideas_are_found_whatever_the_order_of_the_points(question, text):
+    found = {m.id: m for m in match_points(question, text)}
+    shuffled = Gradable(ESSAY, tuple(reversed(question.options)))
+    assert {m.id: m for m in match_points(shuffled, text)} == found
+    for option in question.options:
+        assert found[option.id].found <= bool(option.match.strip())

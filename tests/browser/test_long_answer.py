@@ -1,0 +1,66 @@
+"""A long answer on a phone: write (autosaved), hand in, self-mark, see it on progress."""
+
+import pytest
+
+from quizzes.models import Quiz, Response
+from tests.browser.conftest import axe_violations, wait_until
+from tests.factories import QuestionFactory, TopicFactory, quiz_with_questions
+
+pytestmark = pytest.mark.browser
+
+ANSWER = "BPO runs routine work at high volume, while KPO sells expert judgement."
+
+
+def test_a_learner_writes_a_long_answer_self_marks_it_and_progress_shows_it(page):
+    topic = TopicFactory(title="BPO and KPO compared")
+    essay = QuestionFactory(
+        topic=topic,
+        kind="essay",
+        text="Distinguish between BPO and KPO. (4 marks)",
+        explanation="BPO handles routine processes at volume; KPO applies judgement.",
+    )
+    quiz = quiz_with_questions(0, topic=topic, questions=[essay], title="Long answers")
+    page.goto(quiz.get_absolute_url())
+    page.get_by_role("button", name="Start practising").click()
+
+    page.get_by_label("Your answer").fill(ANSWER)
+    # The draft autosaves a moment after typing stops: nothing typed is lost.
+    wait_until(page, "document.getElementById('save-status').textContent.includes('Saved')", 15)
+    assert Response.objects.get().answer == {"text": ANSWER}
+    assert axe_violations(page) == []
+
+    page.get_by_role("button", name="Hand in and mark it").click()
+    page.get_by_role("heading", name="Mark your answer").wait_for()
+    assert page.get_by_text("KPO applies judgement.").is_visible()  # the model answer
+    points = page.get_by_role("checkbox")
+    assert points.count() == 2
+    assert all(points.nth(i).is_checked() for i in range(2))  # both points' ideas were found
+    assert page.get_by_text("Found in your answer: routine, volume").is_visible()
+    assert axe_violations(page) == []
+
+    points.nth(1).uncheck()  # the learner judges they did not really make the second point
+    page.get_by_role("button", name="Save my marks").click()
+    page.get_by_role("heading", name="Self-marked: 2 of 4 marks").wait_for()
+    assert axe_violations(page) == []
+
+    page.goto("/progress/")
+    assert page.get_by_text("includes 1 self-marked long answer").is_visible()
+    assert page.get_by_text("50%").first.is_visible()
+
+
+def test_an_exam_long_answer_is_marked_on_the_review_page(page):
+    essay = QuestionFactory(kind="essay", text="Explain KPO. (4 marks)")
+    quiz = quiz_with_questions(0, topic=essay.topic, questions=[essay], mode=Quiz.Mode.EXAM)
+    page.goto(quiz.get_absolute_url())
+    page.get_by_role("button", name="Start the exam").click()
+    page.get_by_label("Your answer").fill("Routine work at volume.")
+    page.get_by_role("button", name="Save and review").click()
+    page.get_by_role("button", name="Submit all and finish").click()
+    page.wait_for_url("**/review/")
+
+    assert page.get_by_text("1 long answer awaits your marking").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save my marks").click()
+    page.get_by_text("Self-marked: 2 of 4 marks").wait_for()
+    assert page.get_by_text("awaits your marking").count() == 0
+    assert axe_violations(page) == []
