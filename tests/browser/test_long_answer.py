@@ -32,7 +32,7 @@ def test_a_learner_writes_a_long_answer_self_marks_it_and_progress_shows_it(page
     page.get_by_role("button", name="Hand in and mark it").click()
     page.get_by_role("heading", name="Mark your answer").wait_for()
     assert page.get_by_text("KPO applies judgement.").is_visible()  # the model answer
-    points = page.get_by_role("checkbox")
+    points = page.get_by_role("group", name="Mark scheme").get_by_role("checkbox")
     assert points.count() == 2
     assert all(points.nth(i).is_checked() for i in range(2))  # both points' ideas were found
     assert page.get_by_text("Found in your answer: routine, volume").is_visible()
