@@ -909,11 +909,15 @@ def test_writing_what_was_read_gives_the_same_questions_back(gift_path: Path) ->
 
 
 def canonical(question: QuestionData) -> dict:
-    """The question without what GIFT does not keep: line, and formats of empty texts."""
+    """The question without what GIFT does not keep: line, formats of empty texts, and the
+    tolerance of a numerical catch-all (it matches any answer; like Moodle, ``~#`` leaves it
+    empty and ``=*`` reads it as 0)."""
     question = copy.deepcopy(question)
     question.line = 0
     default = question.text_format
     for answer in question.answers:
+        if question.kind == NUMERICAL and answer.text == "*":
+            answer.tolerance = None
         if question.kind in (TRUE_FALSE, SHORT, NUMERICAL) or not answer.text:
             answer.text_format = default
         if not answer.feedback:
