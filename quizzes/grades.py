@@ -8,11 +8,17 @@ responses, the questions' titles and (for the responses report) their answer row
 
 import csv
 import io
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from html import unescape
 
-from quizzes import grading
-from quizzes.models import Answer, Attempt, Cohort, Question, Quiz, Response, Slot
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils.html import strip_tags
+
+from quizzes import grading, kinds
+from quizzes.models import Attempt, Cohort, Question, QuestionVersion, Quiz, Response, Slot
 
 SORTS = ("name", "total")  # and "q<question id>", each optionally prefixed with "-"
 
@@ -69,8 +75,12 @@ class Grid:
         ]
 
 
-def _name(username: str | None, learner_id: int) -> str:
-    return username or f"Guest #{learner_id}"
+def _name(attempt: dict) -> str:
+    """The learner as reports show them: "Display name (username)", the username, or a guest."""
+    username, shown = attempt["learner__user__username"], attempt["learner__user__first_name"]
+    if username is None:
+        return f"Guest #{attempt['learner_id']}"
+    return f"{shown} ({username})" if shown else username
 
 
 def _best_attempts(quiz: Quiz, cohort: Cohort | None) -> list[dict]:
@@ -79,7 +89,12 @@ def _best_attempts(quiz: Quiz, cohort: Cohort | None) -> list[dict]:
         finished = finished.filter(learner__user__memberships__cohort=cohort)
     best = {}
     for attempt in finished.order_by("learner_id", "-score", "-finished", "-pk").values(
-        "pk", "learner_id", "score", "slot_count", "learner__user__username"
+        "pk",
+        "learner_id",
+        "score",
+        "slot_count",
+        "learner__user__username",
+        "learner__user__first_name",
     ):
         best.setdefault(attempt["learner_id"], attempt)
     return list(best.values())
@@ -95,7 +110,7 @@ def grid(quiz: Quiz, *, cohort: Cohort | None = None, sort: str = "name", answer
     attempts = _best_attempts(quiz, cohort)
     rows = {
         a["pk"]: Row(
-            learner=_name(a["learner__user__username"], a["learner_id"]),
+            learner=_name(a),
             attempt_id=a["pk"],
             score=a["score"] or 0.0,
             out_of=a["slot_count"],
@@ -106,7 +121,10 @@ def grid(quiz: Quiz, *, cohort: Cohort | None = None, sort: str = "name", answer
     given = Slot.objects.filter(attempt__quiz=quiz, attempt__state=Attempt.State.FINISHED)
     if cohort is not None:
         given = given.filter(attempt__learner__user__memberships__cohort=cohort)
-    extra = ["response__answer"] if answers else []
+    extra = ["answer_json", "version_id"] if answers else []
+    if answers:
+        # The answer as its JSON text: many learners give the same one, described once.
+        given = given.annotate(answer_json=Cast("response__answer", TextField()))
     stored: list[tuple] = []
     for attempt_id, question_id, number, fraction, *answer in given.values_list(
         "attempt_id", "question_id", "number", "response__fraction", *extra
@@ -117,7 +135,7 @@ def grid(quiz: Quiz, *, cohort: Cohort | None = None, sort: str = "name", answer
         row.cells[question_id] = fraction
         first_number[question_id] = min(number, first_number.get(question_id, number))
         if answer and answer[0] is not None:
-            stored.append((row, question_id, answer[0]))
+            stored.append((row, question_id, *answer))
     questions = Question.objects.filter(pk__in=first_number).values_list("pk", "title", "kind")
     columns = sorted(
         (Column(pk, title, kind, first_number[pk]) for pk, title, kind in questions),
@@ -128,22 +146,22 @@ def grid(quiz: Quiz, *, cohort: Cohort | None = None, sort: str = "name", answer
     return Grid(columns, _sorted(list(rows.values()), sort))
 
 
-def _describe(stored: list[tuple], kinds: dict[int, str]) -> None:
-    """Fill Row.answers: options by their text (from the answer rows), typed text as typed."""
-    texts = dict(Answer.objects.filter(question_id__in=kinds).values_list("pk", "text"))
-    for row, question_id, answer in stored:
-        kind = kinds.get(question_id)
-        if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-            words = texts.get(answer.get("choice"), "")
-        elif kind == Question.Kind.MULTIPLE:
-            words = "; ".join(texts.get(pk, "?") for pk in answer.get("choices", []))
-        elif kind == Question.Kind.MATCHING:
-            words = "; ".join(
-                f"{texts.get(int(k), '?')} → {v}" for k, v in answer.get("pairs", {}).items()
-            )
-        else:
-            words = str(answer.get("text", ""))
-        row.answers[question_id] = words
+def _describe(stored: list[tuple], kind_of: dict[int, str]) -> None:
+    """Fill Row.answers in words, as each kind describes an answer to the version it asked."""
+    snapshots = dict(
+        QuestionVersion.objects.filter(pk__in={version for *_, version in stored}).values_list(
+            "pk", "snapshot"
+        )
+    )
+    words: dict[tuple, str] = {}
+    for row, question_id, answer, version in stored:
+        key = (question_id, version, answer)
+        if key not in words:
+            kind = kinds.get(kind_of[question_id])
+            value = kind.decode(json.loads(answer))
+            shown = kind.describe(snapshots.get(version, {"options": []}), value)
+            words[key] = "; ".join(unescape(strip_tags(part)).strip() for part in shown)
+        row.answers[question_id] = words[key]
 
 
 def _sorted(rows: list[Row], sort: str) -> list[Row]:

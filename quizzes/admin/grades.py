@@ -2,6 +2,7 @@
 everyone or one class; unmatched short answers can be accepted from the report, then the quiz
 regraded (quizzes.regrade, dry run first)."""
 
+import html
 import re
 
 from django import forms
@@ -85,7 +86,9 @@ def _body(result: grades.Grid, *, answers: bool) -> SafeString:
     rows = []
     for row, marks, words in result.table():
         url = base.replace("/0/", f"/{row.attempt_id}/", 1)
-        cells = "".join(f"<td>{escape(value)}</td>" for value in (words if answers else marks))
+        # Marks are digits, "." or "–"; words are the learner's own and are escaped.
+        shown = (html.escape(value) for value in words) if answers else marks
+        cells = "".join(f"<td>{value}</td>" for value in shown)
         total = f"{row.total} / {row.out_of}"
         if not answers:
             total += f" ({row.percent:.0f} %)"

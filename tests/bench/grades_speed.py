@@ -1,6 +1,6 @@
 """How fast the grades grid and the responses report are: 1,000 learners × 20 questions.
 
-    .venv/bin/python tests/bench/grades_speed.py [--learners 1000] [--repeat 5]
+    .venv/bin/python tests/bench/grades_speed.py [--learners 1000] [--repeat 5] [--profile]
 
 Builds the benchmark data set (tests/bench/data.py: every learner has taken the 20-question
 class test) in a throwaway SQLite database, then requests the class test's grades grid, its
@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print each page's top functions")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         setup(Path(folder))
@@ -74,12 +75,23 @@ def main() -> None:
                     times.append(time.perf_counter() - started)
                 assert response.status_code == 200, (url, response.status_code)
                 queries = len(captured)
+            if args.profile:
+                profile(client, url)
             body = response.content.decode()
             rows = body.count("\n") - 1 if page == "grades_csv" else body.count("<tr>") - 1
             print(
                 f"{page:<12} {1000 * min(times):>8.0f} {1000 * statistics.median(times):>10.0f}"
                 f" {queries:>8} {rows:>6}"
             )
+
+
+def profile(client, url: str) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(client.get, url, secure=True)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,29 @@ def test_the_grades_csv_holds_one_row_per_learner_with_marks_and_total(quiz, adm
     ]
 
 
+def test_reports_show_a_learners_display_name_beside_their_username(quiz, admin_client):
+    learner = Learner.objects.create(user=UserFactory(username="zoe", first_name="Zoë Achebe"))
+    take(quiz, "zoe", ["Right", "KPO"], learner=learner)
+    take(quiz, "adam", ["Wrong", None])
+    grid = admin_client.get(reverse("admin:quizzes_quiz_grades", args=[quiz.pk])).content.decode()
+    assert ">Zoë Achebe (zoe)<" in grid
+    url = reverse("admin:quizzes_quiz_grades_csv", args=[quiz.pk])
+    rows = list(csv.reader(io.StringIO(admin_client.get(url).content.decode())))
+    assert [row[0] for row in rows[1:]] == ["adam", "Zoë Achebe (zoe)"]
+
+
+def test_the_responses_report_shows_the_option_as_the_learner_saw_it_before_an_edit(
+    quiz, admin_client
+):
+    take(quiz, "ann", ["Wrong", "KPO"])
+    first = quiz.questions.get(title="First")
+    answer = first.answers.get(text="Wrong")
+    answer.text = "Reworded later"
+    answer.save()
+    html = admin_client.get(reverse("admin:quizzes_quiz_responses", args=[quiz.pk])).content
+    assert "<td>Wrong</td>" in html.decode()
+
+
 def test_the_grid_for_a_class_shows_only_its_members(quiz, admin_client):
     take(quiz, "zoe", ["Right", "KPO"])
     take(quiz, "adam", ["Wrong", "KPO"])
