@@ -196,6 +196,14 @@ def read_course(root: Path | str) -> CourseFiles:
             r.problem(course_path, quiz["_line"], f"quiz topic “{quiz['topic']}” does not exist")
         if quiz["mode"] not in ("practice", "exam"):
             r.problem(course_path, quiz["_line"], "quiz mode must be “practice” or “exam”")
+        if not quiz.get("questions") and not quiz.get("draw_count"):
+            r.problem(
+                course_path,
+                quiz["_line"],
+                f"quiz “{quiz['slug']}” needs “questions” or “draw_count”: it would serve nothing",
+            )
+        for problem in importing.quiz_row_problems(quiz):
+            r.problem(course_path, quiz["_line"], problem)
     if r.problems:
         raise CourseFileError(r.problems)
     return CourseFiles(root, course, sources, topics, lessons, terms, faqs, quizzes, questions)

@@ -5,7 +5,9 @@ from django.views.decorators.http import require_safe
 from courses import search as course_search
 from courses.models import Course, FAQEntry, GlossaryTerm, Lesson, Topic
 from quizzes import progress
-from quizzes.models import Learner, Quiz
+from quizzes.models import Learner, Quiz, topic_quiz_links
+
+LEARNER_QUIZZES = Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD).published()
 
 
 @require_safe
@@ -36,7 +38,7 @@ def course(request, course):
     # Each topic with the learner's level on it (empty for a first-time visitor).
     topics = progress.topics_with_counts(course=course)
     stats = progress.topic_stats(Learner.objects.for_request(request), topics)
-    exams = course.quizzes.filter(topic__isnull=True, purpose="standard")
+    exams = course.quizzes.filter(topic__isnull=True, purpose="standard").published()
     return render(
         request, "courses/course.html", {"course": course, "stats": stats, "exams": exams}
     )
@@ -49,12 +51,20 @@ def topic(request, course, topic):
             Prefetch("lessons", Lesson.objects.defer("body", "body_html")),
             "key_points",
             "faqs",
-            Prefetch("quizzes", Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD)),
+            Prefetch("quizzes", LEARNER_QUIZZES),
         ),
         course__slug=course,
         slug=topic,
     )
-    return render(request, "courses/topic.html", {"course": topic.course, "topic": topic})
+    return render(
+        request,
+        "courses/topic.html",
+        {
+            "course": topic.course,
+            "topic": topic,
+            "quiz_links": topic_quiz_links(topic.quizzes.all()),
+        },
+    )
 
 
 @require_safe
@@ -62,7 +72,7 @@ def lesson(request, course, topic, lesson):
     lesson = get_object_or_404(
         Lesson.objects.select_related("topic__course").prefetch_related(
             "sources",
-            Prefetch("topic__quizzes", Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD)),
+            Prefetch("topic__quizzes", LEARNER_QUIZZES),
         ),
         topic__course__slug=course,
         topic__slug=topic,
@@ -84,6 +94,7 @@ def lesson(request, course, topic, lesson):
             "course": lesson.topic.course,
             "topic": lesson.topic,
             "lesson": lesson,
+            "quiz_links": topic_quiz_links(lesson.topic.quizzes.all()),
             "previous": previous,
             "next": following,
             "position": index + 1,

@@ -19,6 +19,7 @@ from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
     Learner,
+    Limits,
     Question,
     Quiz,
     Response,
@@ -110,13 +111,11 @@ def start_attempt(
     if not preview and (reason := quiz.unavailable_reason(now)):
         raise QuizUnavailable(reason)
     limits = quiz.limits_for(learner)
-    if limits.attempts_allowed and not preview:
-        used = Attempt.objects.filter(quiz=quiz, learner=learner).count()
-        if not limits.attempts_left(used):
-            raise AttemptsUsedUp(
-                f"You have used all {limits.attempts_allowed} attempts at this quiz. "
-                "Your results are in your history."
-            )
+    if not preview and attempts_left(quiz, learner, limits) == 0:
+        raise AttemptsUsedUp(
+            f"You have used all {limits.attempts_allowed} attempts at this quiz. "
+            "Your results are in your history."
+        )
     sealed = {} if quiz.is_exam else learner.sealed_questions()
     if question_ids is None:
         questions = _load(_question_ids(quiz, rng, leave_out=sealed))
@@ -158,6 +157,15 @@ def start_attempt(
         # A second tab or a double click started the same quiz at the same moment.
         return Attempt.objects.get(quiz=quiz, learner=learner, state=Attempt.State.OPEN)
     return attempt
+
+
+def attempts_left(quiz: Quiz, learner: Learner | None, limits: Limits | None = None) -> int | None:
+    """How many more attempts the learner may start at the quiz; None when unlimited."""
+    if not quiz.attempts_allowed:
+        return None  # an override adds to a limit; it never sets one
+    limits = limits or quiz.limits_for(learner)
+    used = Attempt.objects.filter(quiz=quiz, learner=learner).count() if learner else 0
+    return limits.attempts_left(used)
 
 
 @dataclass

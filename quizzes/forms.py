@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from quizzes import grading, kinds
-from quizzes.models import Slot
+from quizzes.models import REVIEW_ALWAYS, Quiz, Slot
 
 
 class MinutesField(forms.IntegerField):
@@ -24,6 +24,30 @@ class MinutesField(forms.IntegerField):
     def clean(self, value):
         minutes = super().clean(value)
         return None if minutes is None else timedelta(minutes=minutes)
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial), data)
+
+
+class TimingsField(forms.TypedMultipleChoiceField):
+    """One row of the review options matrix: the `Quiz.When` timings it shows in, as bits."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        for integer_only in ("min_value", "max_value", "step_size"):  # from the model field
+            kwargs.pop(integer_only, None)
+        kwargs["required"] = False
+        kwargs.setdefault("initial", REVIEW_ALWAYS)
+        super().__init__(choices=Quiz.When.choices, coerce=int, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return [when for when in Quiz.When.values if value & when]
+        return value
+
+    def clean(self, value):
+        return sum(set(super().clean(value)))
 
     def has_changed(self, initial, data):
         return super().has_changed(self.prepare_value(initial), data)

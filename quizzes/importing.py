@@ -26,7 +26,7 @@ from quizzes.formats.interchange import (
     ParseIssue,
     QuestionData,
 )
-from quizzes.models import Answer, Question, Quiz, QuizQuestion, Tag
+from quizzes.models import REVIEW_ALWAYS, REVIEW_ITEMS, Answer, Question, Quiz, QuizQuestion, Tag
 
 
 def problems(q: QuestionData) -> list[str]:
@@ -407,11 +407,21 @@ QUIZ_DEFAULTS = {
         "shuffle_answers",
         "pass_mark",
         "attempts_allowed",
-        "review_feedback",
-        "review_correct",
     }
 }
 QUIZ_OPTIONAL = ("draw_count",)  # time_limit is handled apart: minutes in the file
+# Review options are lists of timing names in the file, e.g. review_right_answer = ["closed"].
+REVIEW_TIMINGS = {"during": 1, "immediately": 2, "later": 4, "closed": 8}
+
+
+def quiz_row_problems(row: dict) -> list[str]:
+    """What is wrong with a quiz's settings in a course file, beyond the required keys."""
+    found = []
+    for name in REVIEW_ITEMS:
+        value = row.get(name, [])
+        if not isinstance(value, list) or not set(value) <= REVIEW_TIMINGS.keys():
+            found.append(f"“{name}” must be a list of: {', '.join(REVIEW_TIMINGS)}")
+    return found
 
 
 def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) -> int:
@@ -427,6 +437,10 @@ def save_quizzes(rows: list[dict], *, course: Course, topics: dict[str, Topic]) 
             setattr(quiz, name, row.get(name))
         for name, default in QUIZ_DEFAULTS.items():
             setattr(quiz, name, row.get(name, default))
+        for name in REVIEW_ITEMS:
+            timings = row.get(name)
+            bits = REVIEW_ALWAYS if timings is None else sum({REVIEW_TIMINGS[t] for t in timings})
+            setattr(quiz, name, bits)
         minutes = row.get("time_limit")
         quiz.time_limit = timedelta(minutes=minutes) if minutes else None
         quiz.save()
@@ -456,6 +470,10 @@ def quiz_rows(course: Course) -> list[dict]:
         for name, default in QUIZ_DEFAULTS.items():
             if getattr(quiz, name) != default:
                 row[name] = getattr(quiz, name)
+        for name in REVIEW_ITEMS:
+            bits = getattr(quiz, name)
+            if bits != REVIEW_ALWAYS:
+                row[name] = [t for t, bit in REVIEW_TIMINGS.items() if bits & bit]
         draw = [t.slug for t in quiz.draw_topics.all()]
         if draw:
             row["draw_topics"] = draw

@@ -2,11 +2,12 @@ import hashlib
 import json
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -61,7 +62,10 @@ class Learner(models.Model):
     objects = LearnerQuerySet.as_manager()
 
     def __str__(self):
-        return self.user.get_username() if self.user_id else f"Guest #{self.pk}"
+        if not self.user_id:
+            return f"Guest #{self.pk}"
+        name = self.user.get_full_name().strip()
+        return f"{name} ({self.user.get_username()})" if name else self.user.get_username()
 
     def sealed_questions(self) -> dict[int, str]:
         """Questions in this learner's running exams, each with that exam's title.
@@ -349,6 +353,41 @@ class Answer(models.Model):
         return grading.Option(id=self.pk, **{f: getattr(self, f) for f in ANSWER_FIELDS})
 
 
+REVIEW_ALWAYS = 15  # every timing: during, immediately after, later, after closing
+REVIEW_ITEMS = (
+    "review_correctness",
+    "review_marks",
+    "review_specific_feedback",
+    "review_general_feedback",
+    "review_right_answer",
+)
+
+
+# Moodle's "immediately after the attempt" lasts two minutes from submission.
+IMMEDIATELY_FOR = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a learner may see of their answers at one moment, by the quiz's review options."""
+
+    correctness: bool = False
+    marks: bool = False
+    specific_feedback: bool = False
+    general_feedback: bool = False
+    right_answer: bool = False
+
+    @property
+    def explanation(self) -> bool:
+        """An explanation usually states the answer, so it counts as the right answer too."""
+        return self.general_feedback and self.right_answer
+
+    @classmethod
+    def everything(cls) -> "Shown":
+        """What staff see of an attempt in the admin, whatever the review options say."""
+        return cls(*(True,) * len(fields(cls)))
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one learner may do at one quiz: the quiz's rules plus their override, if any."""
@@ -380,9 +419,13 @@ class Quiz(models.Model):
         PRACTICE = "practice", "Practice (feedback after each question)"
         EXAM = "exam", "Exam (feedback after submitting)"
 
-    class Review(models.TextChoices):
-        AFTER_ATTEMPT = "after", "After the attempt is submitted"
-        NEVER = "never", "Never"
+    class When(models.IntegerChoices):
+        """Moodle's review timings, as bits: a review option holds the timings it shows in."""
+
+        DURING = 1, "During the attempt"
+        IMMEDIATELY = 2, "Immediately after the attempt"
+        LATER = 4, "Later, while the quiz is still open"
+        CLOSED = 8, "After the quiz closes"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft: only staff can preview it"
@@ -444,14 +487,28 @@ class Quiz(models.Model):
     attempts_allowed = models.PositiveSmallIntegerField(
         default=0, help_text="0 means unlimited attempts."
     )
-    review_feedback = models.CharField(
-        max_length=10, choices=Review.choices, default=Review.AFTER_ATTEMPT
+    # Moodle's review options: each is a set of `When` bits (see quizzes.review.shown).
+    review_correctness = models.PositiveSmallIntegerField(
+        "whether correct", default=REVIEW_ALWAYS, validators=[MaxValueValidator(REVIEW_ALWAYS)]
     )
-    review_correct = models.CharField(
-        "review shows correct answers",
-        max_length=10,
-        choices=Review.choices,
-        default=Review.AFTER_ATTEMPT,
+    review_marks = models.PositiveSmallIntegerField(
+        "marks", default=REVIEW_ALWAYS, validators=[MaxValueValidator(REVIEW_ALWAYS)]
+    )
+    review_specific_feedback = models.PositiveSmallIntegerField(
+        "specific feedback",
+        default=REVIEW_ALWAYS,
+        validators=[MaxValueValidator(REVIEW_ALWAYS)],
+        help_text="The feedback on the answer the learner gave.",
+    )
+    review_general_feedback = models.PositiveSmallIntegerField(
+        "general feedback",
+        default=REVIEW_ALWAYS,
+        validators=[MaxValueValidator(REVIEW_ALWAYS)],
+        help_text="The question's explanation. It often states the answer, so it is shown "
+        "only when the right answer is shown too.",
+    )
+    review_right_answer = models.PositiveSmallIntegerField(
+        "right answer", default=REVIEW_ALWAYS, validators=[MaxValueValidator(REVIEW_ALWAYS)]
     )
 
     objects = QuizQuerySet.as_manager()
@@ -527,6 +584,21 @@ class Quiz(models.Model):
         if self.opens and self.closes and self.closes <= self.opens:
             raise ValidationError({"closes": "The quiz must close after it opens."})
 
+    def review_shown(self, when: int) -> Shown:
+        """The review options that apply at one timing (a `Quiz.When` value).
+
+        An exam shows nothing during the attempt, whatever its options say: its answers are
+        graded on submission.
+        """
+        if when == self.When.DURING and self.is_exam:
+            return Shown()
+        return Shown(
+            **{
+                name.removeprefix("review_"): bool(getattr(self, name) & when)
+                for name in REVIEW_ITEMS
+            }
+        )
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -567,16 +639,130 @@ class Quiz(models.Model):
     def question_pool(self):
         """The questions an attempt is built from (before drawing and shuffling).
 
-        A fixed list when the quiz has one and draws nothing; otherwise the draw topics, or
-        the quiz's topic, or the whole course. Retired questions are never served.
+        Without a draw count, the fixed list, which may be empty: an empty quiz serves
+        nothing, never "everything". With one, the draw topics, or the quiz's topic, or the
+        whole course. Retired questions are never served.
         """
-        if not self.draw_count and self.questions.exists():
+        if not self.draw_count:
             return self.questions.filter(retired=False).order_by("quizquestion__order", "pk")
-        topics = list(self.draw_topics.all()) or ([self.topic] if self.topic_id else None)
-        pool = Question.objects.filter(topic__course_id=self.course_id, retired=False)
-        if topics:
-            pool = pool.filter(topic__in=topics)
-        return pool.order_by("pk")
+        return draw_pool(self.course_id, self.topic_id, list(self.draw_topics.all()))
+
+    def selection(self) -> "Selection":
+        """What an attempt is given, for learner-facing descriptions and admin checks."""
+        if not self.draw_count:
+            return fixed_selection(self.questions.filter(retired=False))
+        return drawn_selection(self, list(self.draw_topics.all()))
+
+
+def topic_quiz_links(quizzes) -> list[tuple[str, "Quiz"]]:
+    """A topic's quiz buttons: one "Practise this topic", then every other quiz by its title.
+
+    "Practise this topic" goes to the topic's first practice quiz in the course's order, so
+    a second practice quiz on the topic adds a button with its own title, not a twin.
+    """
+    links: list[tuple[str, Quiz]] = []
+    practise = None
+    for quiz in sorted(quizzes, key=lambda q: (q.order, q.pk)):
+        if practise is None and not quiz.is_exam:
+            practise = quiz
+            links.insert(0, ("Practise this topic", quiz))
+        else:
+            links.append((f"Take “{quiz.title}”" if quiz.is_exam else quiz.title, quiz))
+    return links
+
+
+def draw_pool(course_id: int, topic_id: int | None, draw_topics: list[Topic]):
+    pool = Question.objects.filter(topic__course_id=course_id, retired=False)
+    if draw_topics:
+        return pool.filter(topic__in=draw_topics).order_by("pk")
+    if topic_id:
+        return pool.filter(topic_id=topic_id).order_by("pk")
+    return pool.order_by("pk")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The questions a quiz actually serves: how many, drawn from how many, from where."""
+
+    count: int
+    pool: int
+    drawn: bool
+    topics: tuple[str, ...] = ()  # empty: the whole course
+
+    @property
+    def where(self) -> str:
+        if not self.topics:
+            return "the whole course"
+        names = [f"“{t}”" for t in self.topics]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    @property
+    def description(self) -> str:
+        if not self.count:
+            return "No questions yet."
+        noun = "question" if self.count == 1 else "questions"
+        if self.drawn:
+            return f"{self.count} {noun} drawn at random from the {self.pool} in {self.where}."
+        return f"{self.count} {noun} from {self.where}."
+
+
+def fixed_selection(questions) -> Selection:
+    """A fixed list, counted and named by its topics in one query."""
+    topics = (
+        Topic.objects.filter(questions__in=questions)
+        .annotate(n=models.Count("questions"))
+        .order_by("order", "pk")
+        .values_list("title", "n")
+    )
+    rows = list(topics)
+    count = sum(n for _, n in rows)
+    return Selection(count, count, False, tuple(title for title, _ in rows))
+
+
+def drawn_selection(quiz: Quiz, draw_topics: list[Topic]) -> Selection:
+    pool = draw_pool(quiz.course_id, quiz.topic_id, draw_topics).count()
+    if draw_topics:
+        titles = tuple(t.title for t in sorted(draw_topics, key=lambda t: (t.order, t.pk)))
+    elif quiz.topic_id:
+        titles = (quiz.topic.title,)
+    else:
+        titles = ()
+    return Selection(min(quiz.draw_count, pool), pool, True, titles)
+
+
+def selection_problems(quiz: Quiz, draw_topics: list[Topic], fixed: list[Question]) -> list[str]:
+    """Why a quiz would not serve what its settings say, before they are saved.
+
+    `quiz` holds the submitted settings; `draw_topics` and `fixed` the submitted topics to
+    draw from and fixed questions.
+    """
+    problems = []
+    if any(t.course_id != quiz.course_id for t in draw_topics):
+        problems.append("Draw only from topics of the quiz's own course.")
+    if not quiz.draw_count:
+        if draw_topics:
+            problems.append(
+                "Topics to draw from are used only by a random draw: set how many questions "
+                "to draw, or clear the topics."
+            )
+        if not fixed and quiz.status == Quiz.Status.PUBLISHED:
+            problems.append(
+                "A published quiz needs questions: add them to its fixed list, or set how many "
+                "to draw at random. (A draft may stay empty.)"
+            )
+        return problems
+    if fixed:
+        problems.append(
+            "A quiz either draws at random or uses its fixed list, not both: clear the number "
+            "to draw, or remove the fixed questions."
+        )
+    selection = drawn_selection(quiz, draw_topics)
+    if selection.pool < quiz.draw_count:
+        problems.append(
+            f"The quiz draws {quiz.draw_count} questions, but {selection.where} holds only "
+            f"{selection.pool}: draw fewer, or draw from more topics."
+        )
+    return problems
 
 
 class QuizOverride(models.Model):
@@ -716,6 +902,20 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
+
+    def review_timing(self, now: datetime | None = None) -> int:
+        """Which of Moodle's review timings (`Quiz.When`) this attempt is in now."""
+        now = now or timezone.now()
+        if self.is_open:
+            return Quiz.When.DURING
+        if self.finished is not None and now < self.finished + IMMEDIATELY_FOR:
+            return Quiz.When.IMMEDIATELY
+        closes = self.quiz.closes
+        return Quiz.When.LATER if closes is None or now < closes else Quiz.When.CLOSED
+
+    def shown(self, now: datetime | None = None) -> Shown:
+        """What the learner may see of this attempt now (needs self.quiz)."""
+        return self.quiz.review_shown(self.review_timing(now))
 
     @property
     def is_expired(self) -> bool:

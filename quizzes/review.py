@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from quizzes import kinds
 from quizzes.forms import MarkForm
-from quizzes.models import Attempt, Quiz, Slot, decode_answer
+from quizzes.models import Attempt, Shown, Slot, decode_answer
 
 
 @dataclass
@@ -25,7 +25,6 @@ class ReviewRow:
     correct_answer: list[SafeString] = field(default_factory=list)
     feedback: list[SafeString] = field(default_factory=list)
     hint: str = ""
-    show_feedback: bool = False
     withheld: str = ""  # the running exam that has this question: show nothing about it
     marking: dict | None = None  # a long answer's scheme and marks (see long_answer_marking)
     pending: bool = False  # a long answer not yet marked: not in the score yet
@@ -79,25 +78,25 @@ def long_answer_marking(slot: Slot, response, *, show_while_open: bool) -> dict 
     }
 
 
-def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
-    """One row per slot. A slot annotated `withheld` (see `Slot.sealing_exam`) shows no
-    answer, verdict, feedback or explanation while that exam runs."""
-    quiz = attempt.quiz
-    show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
-    show_feedback = not quiz.is_exam or quiz.review_feedback == Quiz.Review.AFTER_ATTEMPT
+def review_rows(attempt: Attempt, slots: list[Slot], shown: Shown) -> list[ReviewRow]:
+    """Each slot as the review shows it; what the review options hide is left empty.
+
+    A slot annotated `withheld` (see `Slot.sealing_exam`) shows no answer, verdict,
+    feedback or explanation while that exam runs. A long answer's scheme (and so its
+    self-marking) is the right answer: it shows when the right answer does."""
     rows = []
     for slot in slots:
         response = getattr(slot, "response", None) if hasattr(slot, "response") else None
-        row = ReviewRow(slot, slot.snapshot, response is not None, 0.0, show_feedback=show_feedback)
+        row = ReviewRow(slot, slot.snapshot, response is not None, 0.0)
         if getattr(slot, "withheld", None):
-            row.withheld, row.show_feedback = slot.withheld, False
+            row.withheld = slot.withheld
             rows.append(row)
             continue
         if response is not None and kinds.get(slot.kind).self_marked:
             row.pending = response.fraction is None
             row.fraction = response.fraction or 0.0
             row.your_answer = describe(slot, decode_answer(slot.kind, response.answer))
-            if show_correct:
+            if shown.right_answer:
                 slot.attempt = attempt
                 row.marking = long_answer_marking(slot, response, show_while_open=False)
             rows.append(row)
@@ -105,11 +104,11 @@ def review_rows(attempt: Attempt, slots: list[Slot]) -> list[ReviewRow]:
         if response is not None:
             row.fraction = response.fraction if response.fraction is not None else 0.0
             row.your_answer = describe(slot, decode_answer(slot.kind, response.answer))
-            if show_feedback:
+            if shown.specific_feedback:
                 # Stored as rendered by courses.markdown when the question was frozen.
                 row.feedback = [mark_safe(f) for f in response.feedback]
                 row.hint = response.hint
-        if show_correct:
+        if shown.right_answer:
             row.correct_answer = describe_correct(slot)
         rows.append(row)
     return rows

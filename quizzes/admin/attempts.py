@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from quizzes import attempts, regrade, scheduling
-from quizzes.models import Attempt, Learner, QuizOverride
+from quizzes.models import REVIEW_ITEMS, Attempt, Learner, Quiz, QuizOverride, Shown
 from quizzes.review import review_rows, topic_breakdown
 
 
@@ -121,7 +121,8 @@ def _review(request, model_admin: AttemptAdmin, pk):
     )
     if not model_admin.has_view_permission(request, attempt):
         raise PermissionDenied
-    rows = review_rows(attempt, list(attempt.slots.select_related("response")))
+    slots = list(attempt.slots.select_related("response"))
+    rows = review_rows(attempt, slots, Shown.everything())
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -129,11 +130,24 @@ def _review(request, model_admin: AttemptAdmin, pk):
         "attempt": attempt,
         "quiz": attempt.quiz,
         "rows": rows,
+        "shown": Shown.everything(),
+        "learner_sees": _learner_sees(attempt),
         "topics": topic_breakdown(rows),
         "can_change": model_admin.has_change_permission(request, attempt),
         "can_delete": model_admin.has_delete_permission(request, attempt),
     }
     return TemplateResponse(request, "admin/quizzes/attempt/review.html", context)
+
+
+def _learner_sees(attempt: Attempt) -> str:
+    """The review options that apply to the learner's own review page now, in words."""
+    shown = attempt.shown()
+    labels = [
+        str(Quiz._meta.get_field(name).verbose_name)
+        for name in REVIEW_ITEMS
+        if getattr(shown, name.removeprefix("review_"))
+    ]
+    return ", ".join(labels) or "nothing but their answers"
 
 
 def regrade_page(request, model_admin, queryset: QuerySet, *, action: str, scope=None):

@@ -133,12 +133,7 @@ def quiz(request, course, slug):
     current = next((a for a in history if a.is_open), None)
     unavailable = quiz.unavailable_reason()
     preview = preview or (bool(unavailable) and can_preview(request.user))
-    attempts_left = None
-    if not unavailable and not current:
-        limits = quiz.limits_for(learner)
-        if limits.attempts_allowed:
-            used = Attempt.objects.for_learner(learner).filter(quiz=quiz).count() if learner else 0
-            attempts_left = limits.attempts_left(used)
+    left = attempts.attempts_left(quiz, learner) if not unavailable and not current else None
     return render(
         request,
         "quizzes/quiz.html",
@@ -149,7 +144,8 @@ def quiz(request, course, slug):
             "history": history,
             "unavailable": unavailable,
             "preview": preview,
-            "attempts_left": attempts_left,
+            "attempts_left": left,
+            "selection": quiz.selection(),
         },
     )
 
@@ -227,7 +223,7 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
     elif response is not None and not quiz.is_exam and not withheld:
         response.slot = slot
         result = saved.outcome if saved is not None and saved.outcome else response.graded_outcome()
-    show_correct = quiz.review_correct == Quiz.Review.AFTER_ATTEMPT
+    shown = quiz.review_shown(Quiz.When.DURING)
     return {
         "marking": marking,
         "attempt": attempt,
@@ -239,8 +235,8 @@ def _take_context(attempt, slot, *, form=None, saved=None, notice="") -> dict:
         "response": response,
         "result": result,
         "percent": round(100 * result.fraction) if result else None,
-        "show_correct": show_correct,
-        "correct_answer": (describe_correct(slot) if result and show_correct else []),
+        "shown": shown,
+        "correct_answer": describe_correct(slot) if result and shown.right_answer else [],
         "selected": _selected(form),
         "notice": notice,
         "is_last": slot.number == attempt.slot_count,
@@ -444,17 +440,22 @@ def review(request, pk):
     slots = attempt.slots.select_related("response").annotate(
         withheld=Slot.sealing_exam(attempt.learner_id)
     )
-    rows = review_rows(attempt, list(slots))
+    shown = attempt.shown()
+    rows = review_rows(attempt, list(slots), shown)
+    quiz = attempt.quiz
+    again = quiz.purpose == Quiz.Purpose.STANDARD and not quiz.unavailable_reason()
     return render(
         request,
         "quizzes/review.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz,
+            "quiz": quiz,
             "rows": rows,
-            "topics": topic_breakdown(rows),
+            "shown": shown,
+            "topics": topic_breakdown(rows) if shown.marks else [],
             "withheld": next((row.withheld for row in rows if row.withheld), ""),
             "pending": sum(row.pending for row in rows),
+            "try_again": again and attempts.attempts_left(quiz, attempt.learner) != 0,
         },
     )
 

@@ -36,6 +36,7 @@ slug = "practise-basics"
 title = "Practise basics"
 mode = "practice"
 topic = "basics"
+draw_count = 1
 """
 LESSON = """+++
 topic = "basics"

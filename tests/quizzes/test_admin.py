@@ -1,6 +1,7 @@
 """The question bank admin: answer rules, preview, list budgets, GIFT/Aiken import and export."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -436,11 +437,14 @@ def test_a_quiz_is_added_with_its_questions(admin_client):
         "draw_count": "",
         "shuffle_questions": "on",
         "shuffle_answers": "on",
-        "time_limit": "00:30:00",
+        "time_limit": "30",
         "pass_mark": 60,
         "attempts_allowed": 0,
-        "review_feedback": "after",
-        "review_correct": "after",
+        "status": "published",
+        "review_correctness": ["2", "4", "8"],
+        "review_right_answer": ["8"],
+        "overrides-TOTAL_FORMS": 0,
+        "overrides-INITIAL_FORMS": 0,
         "quizquestion_set-TOTAL_FORMS": 1,
         "quizquestion_set-INITIAL_FORMS": 0,
         "quizquestion_set-MIN_NUM_FORMS": 0,
@@ -454,7 +458,8 @@ def test_a_quiz_is_added_with_its_questions(admin_client):
     assert response.status_code == 302, response.content.decode()
     quiz = topic.course.quizzes.get(slug="mock-exam")
     assert list(quiz.questions.all()) == [question]
-    assert quiz.time_limit_minutes == 30
+    assert quiz.time_limit == timedelta(minutes=30)
+    assert (quiz.review_correctness, quiz.review_marks, quiz.review_right_answer) == (14, 0, 8)
 
 
 def test_questions_are_found_for_the_quiz_inline_autocomplete(admin_client):

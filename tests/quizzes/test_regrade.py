@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from quizzes import attempts, regrade
-from quizzes.models import Answer, Attempt, Learner, Question, Response
+from quizzes.models import REVIEW_ITEMS, Answer, Attempt, Learner, Question, Quiz, Response
 from tests.factories import QuestionFactory, QuizFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,8 +162,17 @@ def test_an_attempt_opens_on_the_learners_review_with_the_feedback_they_saw(exam
     page = admin_client.get(reverse("admin:quizzes_attempt_change", args=[alice.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "What alice sees on their review page" in html
+    assert "alice's own review page shows now" in html
     assert "✗ Wrong" in html and "No." in html
+
+
+def test_staff_see_an_attempt_in_full_whatever_the_learner_may_see(example, admin_client):
+    quiz, _, alice, _ = example
+    Quiz.objects.filter(pk=quiz.pk).update(**dict.fromkeys(REVIEW_ITEMS, 0))
+    html = admin_client.get(reverse("admin:quizzes_attempt_change", args=[alice.pk])).content
+    html = html.decode()
+    assert "✗ Wrong" in html and "No." in html and "Correct answer:" in html
+    assert "own review page shows now: nothing but their answers" in html
 
 
 @pytest.mark.parametrize("n", [1, 20])
