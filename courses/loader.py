@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from courses import markdown, tomlfile
+from courses import fragments, markdown, tomlfile
 from courses.models import (
     RESERVED_TOPIC_SLUGS,
     Course,
@@ -511,6 +511,8 @@ def _write_course(files: CourseFiles) -> LoadReport:
         **question_counts,
         "quizzes": quiz_count,
     }
+    # Some rows change through bulk queries that send no signals: retire every fragment.
+    fragments.invalidate()
     return LoadReport(course, counts, kept)
 
 

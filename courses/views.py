@@ -1,7 +1,11 @@
 from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from courses import fragments
 from courses import search as course_search
 from courses.models import Course, FAQEntry, GlossaryTerm, Lesson, Topic
 from quizzes import progress
@@ -34,14 +38,24 @@ def home(request):
 
 @require_safe
 def course(request, course):
-    course = get_object_or_404(Course, slug=course)
+    outline = fragments.cached(("outline", course), lambda: _outline(course))
+    if outline is None:
+        raise Http404("No such course.")
     # Each topic with the learner's level on it (empty for a first-time visitor).
-    topics = progress.topics_with_counts(course=course)
-    stats = progress.topic_stats(Learner.objects.for_request(request), topics)
-    exams = course.quizzes.filter(topic__isnull=True, purpose="standard").published()
-    return render(
-        request, "courses/course.html", {"course": course, "stats": stats, "exams": exams}
-    )
+    stats = progress.topic_stats(Learner.objects.for_request(request), outline["topics"])
+    return render(request, "courses/course.html", {**outline, "stats": stats})
+
+
+def _outline(slug) -> dict | None:
+    """The course with its topics (and their counts) and whole-course quizzes, or None."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        return None
+    return {
+        "course": course,
+        "topics": progress.topics_with_counts(course=course),
+        "exams": list(course.quizzes.filter(topic__isnull=True, purpose="standard").published()),
+    }
 
 
 @require_safe
@@ -69,15 +83,26 @@ def topic(request, course, topic):
 
 @require_safe
 def lesson(request, course, topic, lesson):
-    lesson = get_object_or_404(
-        Lesson.objects.select_related("topic__course").prefetch_related(
+    key = ("lesson", course, topic, lesson)
+    page = fragments.cached(key, lambda: _lesson(course, topic, lesson))
+    if page is None:
+        raise Http404("No such lesson.")
+    return render(request, "courses/lesson.html", {**page, "body": mark_safe(page["body"])})
+
+
+def _lesson(course, topic, lesson) -> dict | None:
+    """The lesson page's title, description and rendered body, or None when it is missing."""
+    lesson = (
+        Lesson.objects.select_related("topic__course")
+        .prefetch_related(
             "sources",
             Prefetch("topic__quizzes", LEARNER_QUIZZES),
-        ),
-        topic__course__slug=course,
-        topic__slug=topic,
-        slug=lesson,
+        )
+        .filter(topic__course__slug=course, topic__slug=topic, slug=lesson)
+        .first()
     )
+    if lesson is None:
+        return None
     # The course's lessons in reading order, for previous / next across topic boundaries.
     sequence = list(
         Lesson.objects.filter(topic__course=lesson.topic.course)
@@ -87,9 +112,8 @@ def lesson(request, course, topic, lesson):
     index = next(i for i, item in enumerate(sequence) if item.pk == lesson.pk)
     previous = sequence[index - 1] if index > 0 else None
     following = sequence[index + 1] if index + 1 < len(sequence) else None
-    return render(
-        request,
-        "courses/lesson.html",
+    body = render_to_string(
+        "courses/_lesson.html",
         {
             "course": lesson.topic.course,
             "topic": lesson.topic,
@@ -101,6 +125,11 @@ def lesson(request, course, topic, lesson):
             "total": len(sequence),
         },
     )
+    return {
+        "title": lesson.title,
+        "description": lesson.summary or lesson.topic.summary,
+        "body": str(body),
+    }
 
 
 @require_safe

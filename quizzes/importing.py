@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
+from courses import fragments
 from courses.models import Course, Lesson, Topic
 from quizzes import kinds
 from quizzes.formats import aiken, gift
@@ -200,6 +201,9 @@ def save_plan(
         updated += batch_updated
         if progress is not None:
             progress(created + updated, len(pairs))
+    # New questions go in with bulk queries, which send no signals: the course outline's
+    # question counts are retired here.
+    fragments.invalidate()
     return {"created": created, "updated": updated}
 
 

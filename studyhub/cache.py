@@ -9,7 +9,7 @@ from django.utils import timezone
 
 
 class DatabaseCache(db.DatabaseCache):
-    """Django's database cache, with an add() and incr() fit for counting across workers.
+    """Django's database cache, with an add(), set() and incr() fit for counting across workers.
 
     The stock incr() reads, adds and writes back, so two workers counting the same failure
     at once can both write 1; and each write counts the whole table first. Here incr() reads
@@ -28,6 +28,14 @@ class DatabaseCache(db.DatabaseCache):
         return alias, connection, quote(self._table), quote
 
     def add(self, key, value, timeout=db.DEFAULT_TIMEOUT, version=None):
+        return self._upsert(key, value, timeout, version, only_expired=True)
+
+    def set(self, key, value, timeout=db.DEFAULT_TIMEOUT, version=None):
+        # One upsert, where the stock set() counts the table and reads the row first.
+        self._upsert(key, value, timeout, version, only_expired=False)
+
+    def _upsert(self, key, value, timeout, version, *, only_expired: bool) -> bool:
+        """Write the row; with `only_expired`, replace an existing row only once it expired."""
         key = self.make_and_validate_key(key, version=version)
         alias, connection, table, quote = self._sql()
         timeout = self.get_backend_timeout(timeout)
@@ -35,6 +43,7 @@ class DatabaseCache(db.DatabaseCache):
         expires = expires.replace(microsecond=0)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        condition = f" WHERE {table}.{quote('expires')} < %s" if only_expired else ""
         with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
             if random.random() < self.SWEEP_CHANCE:
                 cursor.execute(f"DELETE FROM {table} WHERE {quote('expires')} < %s", [now])
@@ -42,9 +51,9 @@ class DatabaseCache(db.DatabaseCache):
                 f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, "
                 f"{quote('expires')}) VALUES (%s, %s, %s) ON CONFLICT ({quote('cache_key')}) "
                 f"DO UPDATE SET {quote('value')} = excluded.{quote('value')}, "
-                f"{quote('expires')} = excluded.{quote('expires')} "
-                f"WHERE {table}.{quote('expires')} < %s",
-                [key, pickled, connection.ops.adapt_datetimefield_value(expires), now],
+                f"{quote('expires')} = excluded.{quote('expires')}{condition}",
+                [key, pickled, connection.ops.adapt_datetimefield_value(expires)]
+                + ([now] if only_expired else []),
             )
             return cursor.rowcount > 0
 

@@ -147,7 +147,19 @@ CACHES["ratelimit"] = (
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 )
+# Cached lesson bodies and course outlines (courses/fragments.py) are retired by replacing a
+# generation token, which every worker and server must see: Redis when there is one (as for
+# the rate limits), otherwise a table in the database (made by every `migrate`, as above).
+# The fragments themselves may stay in each process's own cache.
+CACHES["content"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "studyhub.cache.DatabaseCache", "LOCATION": "studyhub_content"}
+)
+CONTENT_GENERATION_CACHE = "content"
+CONTENT_FRAGMENT_CACHE = "default"
 # Sessions live in the database; with a shared Redis cache they are read from it first.
+# (Over a database cache, cached_db would only add a second query: sessions stay in `db`.)
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if REDIS_URL

@@ -39,11 +39,13 @@ def build_course(n: int):
 @pytest.mark.parametrize("n", SIZES)
 def test_every_course_page_has_a_fixed_query_budget(client, django_assert_max_num_queries, n):
     course, topic, lessons = build_course(n)
+    # Course and lesson: +1 for the content generation (courses/fragments.py); a cached view
+    # runs that one query and nothing else.
     pages = {
         "home": ("/", 3),
-        "course": (course.get_absolute_url(), 3),
+        "course": (course.get_absolute_url(), 4),
         "topic": (topic.get_absolute_url(), 5),
-        "lesson": (lessons[n // 2].get_absolute_url(), 4),
+        "lesson": (lessons[n // 2].get_absolute_url(), 5),
         "glossary": (reverse("courses:glossary", args=[course.slug]), 3),
         "faq": (reverse("courses:faq", args=[course.slug]), 3),
         "search": (reverse("courses:search", args=[course.slug]) + "?q=Term", 4),
@@ -147,6 +149,6 @@ def test_course_page_with_a_learners_levels_keeps_its_budget(
         attempt=attempt, slot=slot, value=slot.snapshot["options"][0]["id"], seq=0
     )
     client.force_login(learner.user)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # 9, and the content generation (fragments.py)
         html = client.get(course.get_absolute_url()).content.decode()
     assert "your level" in html
