@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from time import monotonic, sleep
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -149,7 +150,7 @@ def existing_idnumbers(plan: ImportPlan) -> set[str]:
     wanted = {q.idnumber for q in plan.questions if q.idnumber}
     if not wanted:
         return set()
-    return set(Question.objects.filter(idnumber__in=wanted).values_list("idnumber", flat=True))
+    return set(by_idnumber(wanted).values_list("idnumber", flat=True))
 
 
 def _lesson_problems(q: QuestionData, lessons: Mapping[str, Lesson | set[str]]) -> list[str]:
@@ -165,7 +166,13 @@ def _lesson_problems(q: QuestionData, lessons: Mapping[str, Lesson | set[str]]) 
     return []
 
 
-SAVE_BATCH = 200  # questions per transaction
+# Questions per transaction. A learner's write may wait for a whole batch: measured at about
+# 1 ms per question on a busy 2-core machine (mostly Django building the INSERTs), so 50.
+SAVE_BATCH = 50
+# Seconds the importer leaves the database alone after each batch, at the least: longer
+# than SQLite's busy handler sleeps between two tries at the write lock (100 ms), so a
+# learner's write that waited on a batch is sure to get the lock before the next batch.
+SAVE_PAUSE = 0.15
 
 
 def save_plan(
@@ -174,17 +181,24 @@ def save_plan(
     course: Course,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = SAVE_BATCH,
+    pause: float = SAVE_PAUSE,
 ) -> dict[str, int]:
     """Save a checked plan in short transactions of `batch_size` questions each.
 
     The file was parsed and checked completely before (`plan_import`), so nothing in it can
     fail the write. Each batch commits on its own, so learners' answers, starts and logins
     interleave with a long import: on SQLite the single write lock is held for one batch
-    at a time, never for the whole file. New questions go in with a fixed number of queries
-    per batch (bulk inserts); updates go one by one, to keep their answer rows. The price:
-    a database failure part-way keeps the batches before it (importing the same file again
-    completes it: questions with ID numbers are then updated, not duplicated).
-    `progress(done, total)`, when given, is called after each batch.
+    at a time, never for the whole file. A batch's rows are built before its transaction
+    starts, and after each commit the importer waits as long as the batch held the lock
+    (`pause` seconds at the least). Without that wait it would take the lock back at once:
+    SQLite's waiting writers only retry now and then, so they would wait for the whole
+    import and fail with "database is locked" after the busy timeout.
+
+    New questions go in with a fixed number of queries per batch (bulk inserts); updates go
+    one by one, to keep their answer rows. The price: a database failure part-way keeps the
+    batches before it (importing the same file again completes it: questions with ID
+    numbers are then updated, not duplicated). `progress(done, total)`, when given, is
+    called after each batch.
     """
     if not plan.ok:
         raise ValueError("cannot save an import plan with errors")
@@ -193,56 +207,82 @@ def save_plan(
     pairs = list(zip(plan.questions, plan.topics, strict=True))
     created = updated = 0
     for start in range(0, len(pairs), batch_size):
+        batch = [
+            _NewQuestion.build(q, topic, lessons) for q, topic in pairs[start : start + batch_size]
+        ]
         with transaction.atomic():
-            batch_created, batch_updated = _save_batch(
-                pairs[start : start + batch_size], lessons=lessons, tags=tags
-            )
+            locked = monotonic()
+            batch_created, batch_updated = _save_batch(batch, lessons=lessons, tags=tags)
+        held = monotonic() - locked
         created += batch_created
         updated += batch_updated
         if progress is not None:
             progress(created + updated, len(pairs))
+        if start + batch_size < len(pairs):
+            sleep(max(pause, held))
     # New questions go in with bulk queries, which send no signals: the course outline's
     # question counts are retired here.
     fragments.invalidate()
     return {"created": created, "updated": updated}
 
 
-def _save_batch(pairs, *, lessons: Mapping[str, Lesson], tags: dict[str, Tag]) -> tuple[int, int]:
-    """Save one batch: returns (created, updated)."""
-    wanted = [q.idnumber for q, _ in pairs if q.idnumber]
-    existing = set(
-        Question.objects.filter(idnumber__in=wanted).values_list("idnumber", flat=True)
-        if wanted
-        else ()
-    )
-    fresh = [(q, topic) for q, topic in pairs if not q.idnumber or q.idnumber not in existing]
-    for q, topic in pairs:
-        if q.idnumber and q.idnumber in existing:
-            save_question(q, topic=topic, lessons=lessons)
-    if fresh:
-        _create_questions(fresh, lessons=lessons, tags=tags)
-    return len(fresh), len(pairs) - len(fresh)
+@dataclass
+class _NewQuestion:
+    """A question's rows, built before its batch's transaction so the lock is held only
+    for the queries (used if its ID number is new)."""
 
+    data: QuestionData
+    topic: Topic
+    question: Question
+    answers: list[Answer]
 
-def _create_questions(pairs, *, lessons: Mapping[str, Lesson], tags: dict[str, Tag]) -> None:
-    """New questions with their answers and tags, in at most six queries."""
-    questions = [
-        _fill_question(Question(idnumber=q.idnumber), q, topic, lessons) for q, topic in pairs
-    ]
-    Question.objects.bulk_create(questions)  # sets the primary keys (SQLite, PostgreSQL)
-    answers = []
-    for question, (q, _) in zip(questions, pairs, strict=True):
+    @classmethod
+    def build(cls, q: QuestionData, topic: Topic, lessons) -> "_NewQuestion":
+        answers = []
         for position, data in enumerate(q.answers, start=1):
-            answer = Answer(question=question)
+            answer = Answer()
             _fill_answer(answer, data, position)
             answers.append(answer)
+        question = _fill_question(Question(idnumber=q.idnumber), q, topic, lessons)
+        return cls(q, topic, question, answers)
+
+
+def by_idnumber(idnumbers: Iterable[str]):
+    """The questions with these ID numbers. Excluding "" repeats the condition of the
+    partial unique index on idnumber (`question_idnumber_unique`): SQLite and PostgreSQL
+    use that index only when the query says so, and would otherwise scan every question
+    (and sort by the default ordering) in each of an import's batches."""
+    return Question.objects.filter(idnumber__in=idnumbers).exclude(idnumber="").order_by()
+
+
+def _save_batch(batch: list[_NewQuestion], *, lessons, tags: dict[str, Tag]) -> tuple[int, int]:
+    """Save one batch: returns (created, updated)."""
+    wanted = [new.data.idnumber for new in batch if new.data.idnumber]
+    existing = set(by_idnumber(wanted).values_list("idnumber", flat=True)) if wanted else set()
+    fresh = [new for new in batch if new.data.idnumber not in existing]
+    for new in batch:
+        if new.data.idnumber in existing:
+            save_question(new.data, topic=new.topic, lessons=lessons)
+    if fresh:
+        _create_questions(fresh, tags=tags)
+    return len(fresh), len(batch) - len(fresh)
+
+
+def _create_questions(batch: list[_NewQuestion], *, tags: dict[str, Tag]) -> None:
+    """New questions with their answers and tags, in at most six queries."""
+    Question.objects.bulk_create([new.question for new in batch])  # sets the primary keys
+    answers = []
+    for new in batch:
+        for answer in new.answers:
+            answer.question = new.question
+            answers.append(answer)
     Answer.objects.bulk_create(answers)
-    _known_tags({name for q, _ in pairs for name in q.tags}, tags)
+    _known_tags({name for new in batch for name in new.data.tags}, tags)
     Through = Question.tags.through
     Through.objects.bulk_create(
-        Through(question_id=question.pk, tag_id=tags[name].pk)
-        for question, (q, _) in zip(questions, pairs, strict=True)
-        for name in dict.fromkeys(q.tags)
+        Through(question_id=new.question.pk, tag_id=tags[name].pk)
+        for new in batch
+        for name in dict.fromkeys(new.data.tags)
     )
 
 
@@ -272,7 +312,7 @@ def _fill_question(question: Question, q: QuestionData, topic: Topic, lessons) -
 
 def save_question(q: QuestionData, *, topic: Topic, lessons: Mapping[str, Lesson]):
     """Create or update (by ID number) one question with its answers and tags."""
-    question = Question.objects.filter(idnumber=q.idnumber).first() if q.idnumber else None
+    question = by_idnumber([q.idnumber]).first() if q.idnumber else None
     created = question is None
     question = _fill_question(question or Question(idnumber=q.idnumber), q, topic, lessons)
     question.save()

@@ -1,7 +1,7 @@
 """Imports never block learners: a linear preview, a size refusal, short write batches."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from quizzes import importing
@@ -75,7 +75,9 @@ def test_saving_runs_a_fixed_number_of_queries_per_batch():
         Tag.objects.all().delete()
         plan = _plan(80, topic)
         with CaptureQueriesContext(connection) as queries:
-            saved = importing.save_plan(plan, course=topic.course, batch_size=80 // batches)
+            saved = importing.save_plan(
+                plan, course=topic.course, batch_size=80 // batches, pause=0
+            )
         assert saved == {"created": 80, "updated": 0}
         counts[batches] = len(queries)
     per_batch = (counts[8] - counts[2]) / 6
@@ -91,17 +93,55 @@ def test_saving_runs_a_fixed_number_of_queries_per_batch():
 def test_each_batch_commits_on_its_own():
     topic = TopicFactory()
     with CaptureQueriesContext(connection) as queries:
-        importing.save_plan(_plan(50, topic), course=topic.course, batch_size=10)
+        importing.save_plan(_plan(50, topic), course=topic.course, batch_size=10, pause=0)
     # The test runs inside a transaction, so each batch's atomic block shows as a savepoint.
     savepoints = [q for q in queries if q["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) == 5
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_importer_leaves_the_write_lock_free_between_batches(monkeypatch):
+    """Committing a batch and starting the next at once would keep SQLite's write lock
+    from learners: their writes only retry every 100 ms, so they would wait for the whole
+    import and fail with "database is locked". The importer waits outside any
+    transaction, at least `pause` and at least as long as the batch held the lock."""
+    topic = TopicFactory()
+    waits = []
+
+    def sleep(seconds):
+        waits.append((seconds, transaction.get_connection().in_atomic_block))
+
+    monkeypatch.setattr(importing, "sleep", sleep)
+    saved = importing.save_plan(_plan(50, topic), course=topic.course, batch_size=10, pause=0.2)
+    assert saved == {"created": 50, "updated": 0}
+    assert len(waits) == 4  # between batches, none after the last
+    assert all(seconds >= 0.2 and not in_transaction for seconds, in_transaction in waits)
+
+    held = iter([0.0, 0.5, 1.0, 1.0])  # the first batch is slow: it holds the lock 0.5 s
+    monkeypatch.setattr(importing, "monotonic", lambda: next(held))
+    waits.clear()
+    importing.save_plan(_plan(2, topic), course=topic.course, batch_size=1, pause=0.2)
+    assert waits == [(0.5, False)]
+
+
+@pytest.mark.parametrize("count", [1, 200])
+def test_looking_questions_up_by_id_number_uses_the_index(count):
+    """Without it, each batch of a long import would read every question so far."""
+    ids = [f"q-{n}" for n in range(count)]
+    sql, params = importing.by_idnumber(ids).values_list("idnumber").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a tiny table: make a scan the last resort
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {'QUERY PLAN ' * (connection.vendor == 'sqlite')}{sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "question_idnumber_unique" in plan, plan
+
+
 def test_reimporting_updates_in_place_across_batches():
     topic = TopicFactory()
-    importing.save_plan(_plan(30, topic), course=topic.course, batch_size=7)
+    importing.save_plan(_plan(30, topic), course=topic.course, batch_size=7, pause=0)
     answer_ids = set(Answer.objects.values_list("pk", flat=True))
-    again = importing.save_plan(_plan(30, topic), course=topic.course, batch_size=7)
+    again = importing.save_plan(_plan(30, topic), course=topic.course, batch_size=7, pause=0)
     assert again == {"created": 0, "updated": 30}
     assert set(Answer.objects.values_list("pk", flat=True)) == answer_ids
 
