@@ -65,6 +65,12 @@ class QuestionKind:
     # The learner marks their own answer against a mark scheme: the answer is saved as a
     # draft until handed in, and stays ungraded ("awaiting marking") until marked.
     self_marked: ClassVar[bool] = False
+    # The answer-row columns the question admin asks for, with this kind's labels for them;
+    # an author's rule for the rows is in `problems`. Empty: no rows (true/false asks with
+    # two radio buttons on the question itself).
+    answer_fields: ClassVar[tuple[str, ...]] = ("text", "fraction", "feedback", "misconception")
+    answer_labels: ClassVar[dict[str, str]] = {"text": "Option"}
+    answer_rule: ClassVar[str] = ""
 
     # -- storage -------------------------------------------------------------------------
 
@@ -115,6 +121,7 @@ class QuestionKind:
 
 class SingleChoice(QuestionKind):
     value, name, label = SINGLE, "SINGLE", "Single choice"
+    answer_rule = "At least two options, exactly one graded 100 %."
     template = "quizzes/kinds/choice.html"
     shuffles = True
     numbered_keys = True
@@ -159,6 +166,8 @@ class SingleChoice(QuestionKind):
 
 class TrueFalse(SingleChoice):
     value, name, label = TRUE_FALSE, "TRUE_FALSE", "True/false"
+    answer_fields = ()
+    answer_rule = "Choose whether the statement is true or false; each response may have feedback."
     shuffles = False
 
     def problems(self, q):
@@ -171,6 +180,10 @@ class TrueFalse(SingleChoice):
 
 class MultipleResponse(QuestionKind):
     value, name, label = MULTIPLE, "MULTIPLE", "Multiple response"
+    answer_rule = (
+        "At least two options; the positive grades add up to 100 %. A wrong option may carry "
+        "a penalty (a negative grade)."
+    )
     template = "quizzes/kinds/choice.html"
     shuffles = True
     numbered_keys = True
@@ -217,6 +230,8 @@ class MultipleResponse(QuestionKind):
 
 class ShortAnswer(QuestionKind):
     value, name, label = SHORT, "SHORT", "Short answer"
+    answer_labels = {"text": "Accepted answer"}
+    answer_rule = "Each accepted answer as a row (* is a wildcard), at least one graded 100 %."
     template = "quizzes/kinds/text.html"
     what = "a short-answer question"
     field_label = "Your answer"
@@ -242,6 +257,12 @@ class ShortAnswer(QuestionKind):
 
 class Numerical(ShortAnswer):
     value, name, label = NUMERICAL, "NUMERICAL", "Numerical"
+    answer_fields = ("value", "tolerance", "fraction", "feedback", "misconception")
+    answer_labels = {"value": "Value (empty: any other answer)", "tolerance": "± tolerance"}
+    answer_rule = (
+        "Each row a value and its margin (value ± tolerance, 0 or more), at least one graded "
+        "100 %. A row with no value catches any other answer."
+    )
     what = "a numerical question"
 
     def clean(self, data):
@@ -261,6 +282,12 @@ class Numerical(ShortAnswer):
 
 class Matching(QuestionKind):
     value, name, label = MATCHING, "MATCHING", "Matching"
+    answer_fields = ("text", "match")
+    answer_labels = {"text": "Item", "match": "Its match"}
+    answer_rule = (
+        "At least two pairs, each an item and its match; a match with no item is an extra "
+        "wrong choice. Matching is graded by its pairs, so rows carry no grade."
+    )
     template = "quizzes/kinds/matching.html"
     shuffles = True
     prefix = "match-"
@@ -334,6 +361,11 @@ class Essay(QuestionKind):
     """
 
     value, name, label = ESSAY, "ESSAY", "Long answer (self-marked)"
+    answer_fields = ("text", "value", "match")
+    answer_labels = {"text": "Mark-scheme point", "value": "Marks", "match": "Key ideas"}
+    answer_rule = (
+        "Each mark-scheme point with its marks and key ideas (ideas split by ;, synonyms by |)."
+    )
     template = "quizzes/kinds/essay.html"
     self_marked = True
 

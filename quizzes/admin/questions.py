@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from quizzes import importing, itemcheck
+from quizzes import importing, itemcheck, kinds
 from quizzes.admin.bankhealth import bank_health
 from quizzes.admin.common import (
     GRADE_AND_PENALTY_CHOICES,
@@ -60,6 +60,8 @@ class AnswerRowForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "fraction" not in self.fields:
+            return  # a kind whose rows carry no grade (AnswerInline.get_fields)
         # Grades are picked from Moodle's list, as percentages; the field stays a FloatField,
         # so a grade outside the list (an imported 0.333) is kept and offered as it is.
         choices = list(GRADE_AND_PENALTY_CHOICES)
@@ -104,7 +106,13 @@ class AnswerFormSet(BaseInlineFormSet):
 
 
 def _value_from_text(form: forms.ModelForm) -> None:
-    """A numerical row may give its number as text only, as a GIFT file does."""
+    """A numerical row's text follows its value, as a GIFT file writes it; the editor asks
+    for the value only, and a row without one catches any other answer ("*")."""
+    if "text" not in form.fields:
+        value = form.cleaned_data.get("value")
+        text = "*" if value is None else gift.format_number(value)
+        form.cleaned_data["text"] = form.instance.text = text
+        return
     text = (form.cleaned_data.get("text") or "").strip()
     if form.cleaned_data.get("value") is None and text and gift.is_php_numeric(text):
         form.cleaned_data["value"] = form.instance.value = float(text)
@@ -122,14 +130,93 @@ def _answer_data(row: dict) -> AnswerData:
     )
 
 
-class AnswerInline(admin.TabularInline):
+def question_kind(request, obj=None) -> str | None:
+    """The kind the question form is for: as posted, else the question's, else the add
+    page's `?kind=`. None until one is chosen (the editor then offers every column)."""
+    kind = request.POST.get("kind") or (obj.kind if obj is not None and obj.kind else None)
+    kind = kind or request.GET.get("kind")
+    return kind if kind in kinds.KINDS else None
+
+
+class AnswerInline(admin.StackedInline):
+    """Answer rows, one block each (a phone has no room for columns), with only the
+    columns the question's kind uses, named as that kind names them (quizzes.kinds)."""
+
     model = Answer
     form = AnswerRowForm
     formset = AnswerFormSet
     extra = 1
+    classes = ["answer-rows"]
 
     def get_extra(self, request, obj=None, **kwargs):
-        return 4 if obj is None else 1
+        return 4 if obj is None or not obj.pk else 1
+
+    def get_fields(self, request, obj=None):
+        kind = question_kind(request, obj)
+        if kind is None:
+            return [*AnswerRowForm._meta.fields]
+        return [*kinds.get(kind).answer_fields, "order"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kind = question_kind(request, obj)
+        labels = {"fraction": "Grade", **(kinds.get(kind).answer_labels if kind else {})}
+        return super().get_formset(request, obj, labels=labels, **kwargs)
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """The question, plus true/false's answer as Moodle asks it: two radio buttons."""
+
+    truth = forms.TypedChoiceField(
+        label="The statement is",
+        choices=[("True", "True"), ("False", "False")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    feedback_true = forms.CharField(
+        label="Feedback for the response “True”",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    feedback_false = forms.CharField(
+        label="Feedback for the response “False”",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["kind"]  # the admin adds its fieldsets' fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.kind == kinds.TRUE_FALSE:
+            rows = {a.text: a for a in self.instance.answers.all()}
+            right = [text for text, row in rows.items() if row.fraction >= 1]
+            self.initial.setdefault("truth", right[0] if right else None)
+            for text in ("True", "False"):
+                if text in rows:
+                    self.initial.setdefault(f"feedback_{text.lower()}", rows[text].feedback)
+
+    def clean(self):
+        data = super().clean()
+        asks_truth = data.get("kind") == kinds.TRUE_FALSE and "truth" in self.fields
+        if asks_truth and not data.get("truth"):
+            self.add_error("truth", "Choose whether the statement is true or false.")
+        return data
+
+    def save_true_false(self, question: Question) -> None:
+        """Write the two rows a true/false question is graded on; other rows go."""
+        question.answers.exclude(text__in=["True", "False"]).delete()
+        for order, text in enumerate(("True", "False")):
+            Answer.objects.update_or_create(
+                question=question,
+                text=text,
+                defaults={
+                    "fraction": 1.0 if self.cleaned_data["truth"] == text else 0.0,
+                    "feedback": self.cleaned_data[f"feedback_{text.lower()}"],
+                    "order": order,
+                },
+            )
 
 
 @admin.register(Tag)
@@ -153,6 +240,7 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
     inlines = [AnswerInline]
     list_display = [
         "title",
@@ -176,6 +264,35 @@ class QuestionAdmin(admin.ModelAdmin):
         ("Item-writing checks", {"fields": ["item_checks"]}),
     ]
     readonly_fields = ["item_checks"]
+
+    # --- The answer editor follows the kind (quizzes.kinds: answer_fields, answer_rule) -------
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if question_kind(request, obj) != kinds.TRUE_FALSE:
+            return fieldsets
+        answer = ("Answer", {"fields": ["truth", "feedback_true", "feedback_false"]})
+        return [fieldsets[0], answer, *fieldsets[1:]]
+
+    def get_inlines(self, request, obj):
+        return [] if question_kind(request, obj) == kinds.TRUE_FALSE else self.inlines
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.kind == kinds.TRUE_FALSE and "truth" in form.cleaned_data:
+            form.save_true_false(form.instance)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        kind = question_kind(request, obj)
+        context["answer_kind"] = kinds.get(kind) if kind else None
+        context["kind_choices"] = Question.Kind.choices
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if initial.get("kind") not in kinds.KINDS:
+            initial.pop("kind", None)
+        return initial
 
     def get_queryset(self, request):
         # distinct: filtering by tag joins rows that would inflate a plain count, and so do

@@ -151,15 +151,15 @@ RULES = [
     ),
     pytest.param(
         "numerical",
-        [{"text": "forty", "fraction": 1}],
-        "Numerical answer “forty” is not a number.",
+        [{"value": "forty", "fraction": 1}],
+        "Enter a number.",
         id="numerical-not-a-number",
     ),
     pytest.param(
         "truefalse",
-        [{"text": "Yes", "fraction": 1}, {"text": "No"}],
-        "A true/false question needs a True and a False answer, one of them right.",
-        id="truefalse-wrong-rows",
+        [],
+        "Choose whether the statement is true or false.",
+        id="truefalse-no-answer",
     ),
     pytest.param(
         "short",
@@ -189,13 +189,16 @@ def test_the_admin_refuses_a_question_that_breaks_its_kinds_rules(
     assert not Answer.objects.exists()
 
 
-def test_a_numerical_answer_may_give_its_value_as_text_only(admin_client):
-    response = add(
-        admin_client,
-        question_data(TopicFactory(), "numerical", [{"text": "40", "fraction": 1}]),
-    )
+def test_a_numerical_answer_is_a_value_plus_or_minus_a_tolerance(admin_client):
+    answers = [
+        {"value": "40", "tolerance": "2", "fraction": 1},
+        {"value": "", "fraction": 0, "feedback": "Count again."},
+    ]
+    response = add(admin_client, question_data(TopicFactory(), "numerical", answers))
     assert response.status_code == 302, response.content.decode()
-    assert Answer.objects.get().value == 40.0
+    rows = [(a.text, a.value, a.tolerance) for a in Answer.objects.all()]
+    # The text follows the value, as GIFT writes it; a row with no value catches the rest.
+    assert rows == [("40", 40.0, 2.0), ("*", None, 0.0)]
 
 
 def test_deleting_the_right_answer_of_a_saved_question_is_refused(admin_client):
@@ -241,10 +244,67 @@ def test_the_anchor_must_be_a_section_of_the_chosen_lesson(admin_client):
     assert Question.objects.get().lesson_url.endswith("#second-section")
 
 
-def test_the_add_page_explains_grades_as_decimals(admin_client):
+def test_the_add_page_offers_each_kind_first(admin_client):
     html = admin_client.get(reverse("admin:quizzes_question_add")).content.decode()
-    assert "1 = 100 %, 0.5 = 50 %" in html
-    assert 'name="answers-0-fraction"' in html
+    assert 'href="?kind=truefalse"' in html and 'href="?kind=matching"' in html
+    assert '<option value="0.5">50 %</option>' in html  # grades as Moodle's percentages
+
+
+EDITOR_FIELDS = {
+    "single": ({"text", "fraction", "feedback", "misconception"}, "Option"),
+    "multiple": ({"text", "fraction", "feedback", "misconception"}, "Option"),
+    "short": ({"text", "fraction", "feedback", "misconception"}, "Accepted answer"),
+    "numerical": ({"value", "tolerance", "fraction", "feedback", "misconception"}, "± tolerance"),
+    "matching": ({"text", "match"}, "Its match"),
+    "essay": ({"text", "value", "match"}, "Key ideas"),
+}
+
+
+@pytest.mark.parametrize("kind", EDITOR_FIELDS)
+def test_the_answer_editor_asks_only_for_what_the_kind_uses(admin_client, kind):
+    url = reverse("admin:quizzes_question_add") + f"?kind={kind}"
+    html = admin_client.get(url).content.decode()
+    asked = set(re.findall(r'name="answers-0-(\w+)"', html)) - {"id", "question", "order"}
+    fields, label = EDITOR_FIELDS[kind]
+    assert asked == fields
+    assert label in html
+    assert "Choose the kind first" not in html
+
+
+def test_true_false_is_two_radio_buttons_with_feedback_for_each(admin_client):
+    url = reverse("admin:quizzes_question_add") + "?kind=truefalse"
+    html = admin_client.get(url).content.decode()
+    assert html.count('name="truth"') == 2 and 'type="radio"' in html
+    assert "answers-TOTAL_FORMS" not in html
+    data = question_data(
+        TopicFactory(), "truefalse", [], truth="False", feedback_true="No: KPO came later."
+    )
+    data.update(feedback_false="Right.")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()
+    question = Question.objects.get()
+    rows = [(a.text, a.fraction, a.feedback) for a in question.answers.order_by("order")]
+    assert rows == [("True", 0.0, "No: KPO came later."), ("False", 1.0, "Right.")]
+
+    change = reverse("admin:quizzes_question_change", args=[question.pk])
+    html = admin_client.get(change).content.decode()
+    assert re.search(r'value="False"[^>]*checked', html)
+    edited = {**data, "truth": "True", "feedback_true": "Yes.", "feedback_false": "No."}
+    assert admin_client.post(change, edited).status_code == 302
+    rows = [(a.text, a.fraction, a.feedback) for a in question.answers.order_by("order")]
+    assert rows == [("True", 1.0, "Yes."), ("False", 0.0, "No.")]
+
+
+def test_a_matching_question_is_written_as_pairs(admin_client):
+    answers = [
+        {"text": "Payroll", "match": "BPO"},
+        {"text": "Market research", "match": "KPO"},
+        {"match": "LPO"},
+    ]
+    response = add(admin_client, question_data(TopicFactory(), "matching", answers))
+    assert response.status_code == 302, response.content.decode()
+    pairs = [(a.text, a.match) for a in Answer.objects.order_by("order")]
+    assert pairs == [("Payroll", "BPO"), ("Market research", "KPO"), ("", "LPO")]
 
 
 # --- Preview ----------------------------------------------------------------------------------
