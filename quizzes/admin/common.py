@@ -2,7 +2,9 @@
 
 from django import forms
 
+from quizzes.formats import gift
 from quizzes.formats.gift import GRADE_STEPS
+from quizzes.formats.interchange import MATCHING, NUMERICAL
 
 
 def sentence(message: str) -> str:
@@ -31,3 +33,21 @@ GRADE_CHOICES = [(str(f), percent_label(f)) for f in MOODLE_FRACTIONS]
 GRADE_AND_PENALTY_CHOICES = GRADE_CHOICES + [
     (str(-f), percent_label(-f)) for f in reversed(MOODLE_FRACTIONS) if f
 ]
+
+
+def answer_rows(snapshot: dict) -> list[dict]:
+    """A rendered question's answers for an instructor: each with its grade in percent, and
+    a numerical answer as value ± tolerance (admin/quizzes/question/_answers.html)."""
+    rows = []
+    for option in snapshot["options"]:
+        # A matching question is graded by its pairs; its rows carry no grade of their own.
+        percent = "—" if snapshot["kind"] == MATCHING else f"{option['fraction']:.0%}"
+        row = {**option, "percent": percent}
+        if snapshot["kind"] == NUMERICAL:
+            row["answer"] = (
+                f"{gift.format_number(option['value'])} ± {gift.format_number(option['tolerance'])}"
+                if option["value"] is not None
+                else "* (any other answer)"
+            )
+        rows.append(row)
+    return rows

@@ -17,11 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from courses import markdown
 from courses.models import Course, Topic
 from quizzes import importing, itemcheck
-from quizzes.admin.common import topic_labels
+from quizzes.admin.common import answer_rows, topic_labels
 from quizzes.formats import gift
-from quizzes.formats.interchange import NotUTF8Error, ParseIssue
+from quizzes.formats.interchange import NotUTF8Error, ParseIssue, QuestionData
 from quizzes.models import Question
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 # More questions than a request can parse, preview and later save well inside the worker
 # timeout (30 s) on a busy server; bigger files go through `manage.py import_questions`.
 MAX_PREVIEW_QUESTIONS = 2000
+# Questions the preview shows in full, as learners will see them (rendering costs ~5 ms a
+# question on a busy server); the rest of a bigger file is listed by title.
+PREVIEW_IN_FULL = 100
 IMPORT_SESSION_KEY = "quizzes.admin.import"
 IMPORT_KEPT_FOR = 60 * 60  # seconds a previewed file waits for confirmation
 FORMATS = [("gift", "GIFT"), ("aiken", "Aiken")]
@@ -177,8 +181,9 @@ def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
             "update": bool(q.idnumber) and q.idnumber in updates,
             "warnings": [],
             "checks": checks.get(q.line, []),
+            "full": _in_full(q) if index < PREVIEW_IN_FULL else None,
         }
-        for q, topic in zip(plan.questions, plan.topics, strict=True)
+        for index, (q, topic) in enumerate(zip(plan.questions, plan.topics, strict=True))
     ]
     starts = [q.line for q in plan.questions]
     for warning in sorted(plan.warnings, key=lambda issue: issue.line):
@@ -186,6 +191,26 @@ def _preview_rows(plan: importing.ImportPlan, updates: set[str]) -> list[dict]:
         if index >= 0:
             rows[index]["warnings"].append(warning)
     return rows
+
+
+def _in_full(q: QuestionData) -> dict:
+    """A parsed question as learners will see it (rendered as `Question.render` does), with
+    its answers' grades and feedback for the instructor."""
+    options = [
+        {
+            **{f: getattr(a, f) for f in ("text", "fraction", "value", "tolerance", "match")},
+            "misconception": a.misconception,
+            "html": markdown.render_text_inline(a.text, a.text_format),
+            "feedback": markdown.render_text_inline(a.feedback, a.feedback_format),
+        }
+        for a in q.answers
+    ]
+    return {
+        "kind": q.kind,
+        "text": markdown.render_text(q.text, q.text_format),
+        "explanation": markdown.render_text(q.explanation, q.explanation_format),
+        "rows": answer_rows({"kind": q.kind, "options": options}),
+    }
 
 
 def _import_page(request, model_admin, *, form, plan=None, updates=(), name="", token=""):
@@ -209,6 +234,7 @@ def _import_page(request, model_admin, *, form, plan=None, updates=(), name="", 
             "updated": sum(row["update"] for row in rows),
             "created": sum(not row["update"] for row in rows),
             "checked": sum(len(row["checks"]) for row in rows),
+            "in_full": min(len(rows), PREVIEW_IN_FULL),
         }
     return TemplateResponse(request, "admin/quizzes/question/import.html", context)
 

@@ -23,6 +23,7 @@ from quizzes import importing, itemcheck, kinds
 from quizzes.admin.bankhealth import bank_health
 from quizzes.admin.common import (
     GRADE_AND_PENALTY_CHOICES,
+    answer_rows,
     percent_label,
     sentence,
     topic_labels,
@@ -457,23 +458,7 @@ def _preview(request, model_admin: QuestionAdmin, pk: int):
         "form": AnswerForm(Slot(snapshot=snapshot), initial={"seq": 0}),
         "selected": set(),
         "result": None,
-        "rows": _instructor_rows(snapshot),
+        "rows": answer_rows(snapshot),
         "change_url": reverse("admin:quizzes_question_change", args=[question.pk]),
     }
     return render(request, "admin/quizzes/question/preview.html", context)
-
-
-def _instructor_rows(snapshot: dict) -> list[dict]:
-    rows = []
-    for option in snapshot["options"]:
-        # A matching question is graded by its pairs; its rows carry no grade of their own.
-        percent = "—" if snapshot["kind"] == Question.Kind.MATCHING else f"{option['fraction']:.0%}"
-        row = {**option, "percent": percent}
-        if snapshot["kind"] == Question.Kind.NUMERICAL:
-            row["answer"] = (
-                f"{gift.format_number(option['value'])} ± {gift.format_number(option['tolerance'])}"
-                if option["value"] is not None
-                else "* (any other answer)"
-            )
-        rows.append(row)
-    return rows

@@ -608,6 +608,46 @@ def test_a_file_is_previewed_then_imported_on_confirmation(admin_client):
     assert IMPORT_SESSION_KEY not in admin_client.session
 
 
+PREVIEWED_GIFT = """\
+::Reversed::BPO came **before** KPO.{TRUE
+#Wrong: it came after.#Right: it came first.####BPO came first.}
+
+::Tolerance::How many days in a week?{#7:0.5#Yes. =%50%8:0#Close.}
+
+::Pairs::Match each task.{=Payroll -> BPO =Research -> KPO}
+"""
+
+
+def test_the_import_preview_shows_each_question_in_full(admin_client):
+    topic = TopicFactory()
+    preview = upload(admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic)
+    html = preview.content.decode()
+    details = re.findall(r'<details class="question-in-full">(.*?)</details>', html, re.S)
+    assert len(details) == 3
+    true_false, numerical, matching = details
+    # The text as a learner sees it, each answer with its grade and its feedback: a reversed
+    # true/false feedback shows up before anything is saved.
+    assert "BPO came <strong>before</strong> KPO." in true_false
+    # (GIFT gives a true/false question's feedback for the wrong response first.)
+    assert re.search(r"True</td>\s*<td>100%</td>\s*<td>Right: it came first.", true_false)
+    assert re.search(r"False</td>\s*<td>0%</td>\s*<td>Wrong: it came after.", true_false)
+    assert "BPO came first." in true_false  # the explanation
+    assert "7 ± 0.5" in numerical and "8 ± 0" in numerical and "50%" in numerical
+    assert "Payroll → BPO" in matching and "Research → KPO" in matching
+    assert not Question.objects.exists()
+
+
+def test_a_big_import_preview_shows_its_first_questions_in_full(admin_client, monkeypatch):
+    monkeypatch.setattr("quizzes.admin.imports.PREVIEW_IN_FULL", 2)
+    topic = TopicFactory()
+    html = upload(
+        admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic
+    ).content.decode()
+    assert html.count('<details class="question-in-full">') == 2
+    assert "The first 2 questions open in full" in html
+    assert "Pairs" in html  # the third is listed by its title
+
+
 def test_importing_the_same_file_again_updates_in_place(admin_client):
     topic = TopicFactory()
     for _ in range(2):
