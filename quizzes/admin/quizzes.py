@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from quizzes import stats
 from quizzes.admin import grades as grade_views
+from quizzes.admin import picker
 from quizzes.admin.attempts import regrade_page
 from quizzes.admin.common import topic_labels
 from quizzes.forms import MinutesField, TimingsField
@@ -304,6 +305,7 @@ class QuizAdmin(admin.ModelAdmin):
                 view(require_GET(self.statistics_view)),
                 name="quizzes_quiz_statistics",
             ),
+            path("<int:pk>/questions/", view(self.questions_view), name="quizzes_quiz_questions"),
             path("<int:pk>/grades/", view(self.grades_view), name="quizzes_quiz_grades"),
             path("<int:pk>/grades.csv", view(self.grades_csv), name="quizzes_quiz_grades_csv"),
             path("<int:pk>/responses/", view(self.responses_view), name="quizzes_quiz_responses"),
@@ -314,6 +316,9 @@ class QuizAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def questions_view(self, request, pk):
+        return picker.picker_view(request, self, pk)
 
     def grades_view(self, request, pk):
         return grade_views.grades_view(request, self, pk)

@@ -35,6 +35,7 @@ def test_each_kinds_answer_editor_fits_a_phone(phone):
         "/admin/quizzes/quiz/",
         "/admin/quizzes/quiz/add/",
         f"/admin/quizzes/quiz/{quiz.pk}/change/",
+        f"/admin/quizzes/quiz/{quiz.pk}/questions/?q=",
     ]:
         phone.goto(url)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, url
