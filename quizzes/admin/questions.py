@@ -66,9 +66,12 @@ class AnswerRowForm(forms.ModelForm):
         # Grades are picked from Moodle's list, as percentages; the field stays a FloatField,
         # so a grade outside the list (an imported 0.333) is kept and offered as it is.
         choices = list(GRADE_AND_PENALTY_CHOICES)
-        current = self.initial.get("fraction")
-        if current is not None and str(float(current)) not in dict(choices):
-            choices.insert(0, (str(float(current)), percent_label(float(current))))
+        # As a float, so a new row's default 0 selects "0 %" (the widget compares strings:
+        # "0" would match nothing, and the browser would pick the first grade, 100 %).
+        current = float(self.get_initial_for_field(self.fields["fraction"], "fraction") or 0)
+        self.initial["fraction"] = current
+        if str(current) not in dict(choices):
+            choices.insert(0, (str(current), percent_label(current)))
         self.fields["fraction"].widget = forms.Select(choices=choices)
 
     def validate_constraints(self):

@@ -250,6 +250,19 @@ def test_the_add_page_offers_each_kind_first(admin_client):
     assert '<option value="0.5">50 %</option>' in html  # grades as Moodle's percentages
 
 
+def test_a_new_answer_row_starts_at_a_grade_of_0(admin_client):
+    question = QuestionFactory(answers=[{"text": "A", "fraction": 1.0}, {"text": "B"}])
+    url = reverse("admin:quizzes_question_change", args=[question.pk])
+    html = admin_client.get(url).content.decode()
+    selects = re.findall(r'<select name="answers-(\d)-fraction".*?</select>', html, re.S)
+    chosen = re.findall(
+        r'<select name="answers-\d-fraction".*?<option value="([^"]*)" selected', html, re.S
+    )
+    # The saved rows keep their grades; the new row shows 0 %, not the first choice (100 %),
+    # which the browser would post, making an untouched blank row a second right answer.
+    assert selects == ["0", "1", "2"] and chosen == ["1.0", "0.0", "0.0"]
+
+
 EDITOR_FIELDS = {
     "single": ({"text", "fraction", "feedback", "misconception"}, "Option"),
     "multiple": ({"text", "fraction", "feedback", "misconception"}, "Option"),
