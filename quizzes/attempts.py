@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.utils import timezone
 
-from quizzes import grading, kinds, scheduling, versions
+from quizzes import grading, kinds, progress, scheduling, versions
 from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
@@ -229,11 +229,14 @@ def record_answer(
     if response is not None:
         return Saved(response, response.graded_outcome(), changed=False)
     outcome = grading.grade(slot.gradable(), value)
-    # The answer is committed on its own, before the review card: the card is derived data
-    # (scheduling.rebuild_cards recreates it), so it needs no shared transaction, and the
-    # learner's answer is safe at the earliest moment.
+    # The answer is committed with its topic's progress summary (kept at write time, see
+    # TopicProgress), before the review card: the card is derived data
+    # (scheduling.rebuild_cards recreates it), so it needs no shared transaction.
     try:
-        response = _new_response(attempt, slot, stored, seconds, now, outcome)
+        with transaction.atomic():
+            response = _new_response(attempt, slot, stored, seconds, now, outcome)
+            response.question = slot.question
+            _record_progress(slot, response)
     except IntegrityError:  # a double click or second tab got there first
         response = Response.objects.select_related("slot").get(slot=slot)
         return Saved(response, response.graded_outcome(), changed=False)
@@ -241,8 +244,23 @@ def record_answer(
     return Saved(response, outcome, changed=True)
 
 
+def _record_progress(slot, response) -> None:
+    """Fold one freshly graded answer into the learner's kept progress (TopicProgress).
+
+    A slot read `with_learner_state` brings the progress row along, which saves reading it
+    here (the answer post's query budget).
+    """
+    [graded] = progress.graded_from([response])
+    if getattr(slot, "brings_learner_state", False):
+        progress.record_one(graded, getattr(slot, "kept", None))
+    else:
+        progress.record([graded])
+
+
 def _review(attempt, slot, fraction: float, seconds: int | None, now) -> None:
-    """Update the learner's review card for one freshly graded answer."""
+    """Update the learner's review card for one freshly graded answer (the slot's card,
+    when it was read `with_learner_state`)."""
+    read_along = getattr(slot, "brings_learner_state", False)
     scheduling.apply_reviews(
         [
             scheduling.Review(
@@ -253,7 +271,10 @@ def _review(attempt, slot, fraction: float, seconds: int | None, now) -> None:
                 seconds=seconds,
                 when=now,
             )
-        ]
+        ],
+        known={(attempt.learner_id, slot.question_id): getattr(slot, "card", None)}
+        if read_along
+        else None,
     )
 
 
@@ -299,8 +320,15 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
     )
     if not won:
         return False
+    # Each response with the learner's review card for its question (or none yet), which
+    # saves apply_reviews its read.
+    card = FilteredRelation(
+        "question__cards", condition=Q(question__cards__learner_id=F("learner_id"))
+    )
     responses = list(
-        Response.objects.filter(slot__attempt=attempt).select_related("slot", "question")
+        Response.objects.filter(slot__attempt=attempt)
+        .annotate(card=card)
+        .select_related("slot", "question", "card")
     )
     # Unmarked long answers wait for the learner's own marking (see mark_answer).
     responses = [
@@ -317,10 +345,12 @@ def finish_attempt(*, attempt: Attempt, now: datetime | None = None) -> bool:
     )
     if pending:
         Response.objects.bulk_update(pending, [*OUTCOME_FIELDS, "graded"])
-        scheduling.apply_reviews(scheduling.reviews_from(pending))
-    score = Response.objects.filter(slot__attempt=attempt).aggregate(total=Sum("fraction"))["total"]
-    Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)
-    attempt.refresh_from_db()
+        progress.record(progress.graded_from(pending))
+        cards = {(r.learner_id, r.question_id): getattr(r, "card", None) for r in pending}
+        scheduling.apply_reviews(scheduling.reviews_from(pending), known=cards)
+    score = sum(r.fraction or 0.0 for r in responses)  # as SUM, which skips NULLs
+    Attempt.objects.filter(pk=attempt.pk).update(score=score)
+    attempt.state, attempt.finished, attempt.score = Attempt.State.FINISHED, now, score
     return True
 
 
@@ -379,6 +409,8 @@ def mark_answer(
         response.refresh_from_db()
         if not updated:  # a second tab marked it first
             return Saved(response, response.graded_outcome(), changed=False)
+        response.question = slot.question
+        _record_progress(slot, response)
         if not attempt.is_open:
             ResponseOption.objects.bulk_create(
                 ResponseOption(response=response, answer_id=a) for a in outcome.matched
@@ -420,6 +452,7 @@ def reopen_attempt(*, attempt: Attempt, now: datetime | None = None) -> None:
             fraction=None, feedback=[], hint="", matched=[], graded=None
         )
         scheduling.rebuild_cards(attempt.learner)
+        progress.rebuild([attempt.learner_id])
     attempt.refresh_from_db()
 
 
@@ -450,6 +483,7 @@ def merge_learners(*, guest: Learner, into: Learner) -> None:
     Response.objects.filter(learner=guest).update(learner=into)
     guest.delete()
     scheduling.rebuild_cards(into)
+    progress.rebuild([into.pk])
 
 
 def _drop_attempts_beyond_limits(guest: Learner, into: Learner) -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -944,6 +944,40 @@ class Attempt(models.Model):
         return f"{left // 60}:{left % 60:02d}"
 
 
+class SlotQuerySet(models.QuerySet):
+    def with_learner_state(self):
+        """Each slot with what grading an answer to it updates: the learner's review card
+        for the question (`card`) and their kept progress in its topic (`kept`), each
+        missing when there is none yet; `brings_learner_state` says they were read (see
+        `attempts.record_answer`)."""
+        learner = F("attempt__learner_id")
+        return self.annotate(
+            brings_learner_state=Value(True),
+            card=FilteredRelation(
+                "question__cards", condition=Q(question__cards__learner_id=learner)
+            ),
+            kept=FilteredRelation(
+                "question__topic__kept_progress",
+                condition=Q(question__topic__kept_progress__learner_id=learner),
+            ),
+        ).select_related("card", "kept")
+
+    def for_answer(self, attempts):
+        """Slots of these attempts with everything an answer post reads, in one query: the
+        attempt (quiz and course), question, response, for practice `withheld` (see
+        `Slot.sealing_exam`), and `with_learner_state`."""
+        practice = Slot.sealing_exam(OuterRef(OuterRef("attempt__learner_id")))
+        return (
+            self.filter(attempt__in=attempts)
+            .select_related("attempt__quiz__course", "question", "response")
+            .annotate(
+                withheld=Case(When(attempt__quiz__mode=Quiz.Mode.EXAM, then=None), default=practice)
+            )
+            .with_learner_state()
+            .order_by()
+        )
+
+
 class Slot(models.Model):
     """One question in one attempt, frozen at the moment the attempt started."""
 
@@ -956,6 +990,8 @@ class Slot(models.Model):
     )
     snapshot = models.JSONField(help_text="The version's rendering, options in this slot's order.")
     flagged = models.BooleanField(default=False)
+
+    objects = SlotQuerySet.as_manager()
 
     class Meta:
         ordering = ["attempt", "number"]
@@ -1154,6 +1190,38 @@ class ReviewCard(models.Model):
 
     def __str__(self):
         return f"{self.learner} · {self.question_id} due {self.due:%Y-%m-%d}"
+
+
+class TopicProgress(models.Model):
+    """A learner's answers in one topic, summarised as they are graded (`progress.record`).
+
+    A cache with one writer: the transaction that grades an answer (a practice answer, an
+    exam submit) folds it in, and `progress.rebuild` recomputes rows from the responses
+    after anything that changes them wholesale (merging a guest, a regrade, a question
+    moved to another topic). It always equals what the responses give
+    (`progress.computed_by_learner`), which the tests check over random answer sequences.
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="progress")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="kept_progress")
+    seen = models.JSONField(default=list, help_text="Ids of the questions answered, sorted.")
+    answers = models.PositiveIntegerField(default=0, help_text="Graded answers.")
+    self_marked = models.PositiveIntegerField(
+        default=0, help_text="Graded answers the learner marked themselves (long answers)."
+    )
+    last = models.DateTimeField(null=True, blank=True, help_text="Latest graded answer.")
+    recent = models.JSONField(
+        default=list, help_text="[timestamp, response id, fraction] of the latest answers."
+    )
+
+    class Meta:
+        verbose_name_plural = "topic progress"
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "topic"], name="one_progress_per_topic")
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.topic_id}: {self.answers} answers"
 
 
 def new_join_code() -> str:

@@ -1,16 +1,24 @@
 """Progress per topic, derived from stored answers only.
 
-Two halves. `topic_stats` asks the database a fixed number of aggregate queries, however
-many topics, attempts or responses there are. `level` and `how_to_raise` are pure rules over
-the resulting numbers, documented on the dashboard (see LEVEL_RULES) and tested at their
-boundaries. Nothing here is stored: every figure can be recomputed from the responses.
+Two halves. `topic_stats` reads one summary row per topic (`TopicProgress`) and the review
+cards, however many responses there are. `level` and `how_to_raise` are pure rules over the
+resulting numbers, documented on the dashboard (see LEVEL_RULES) and tested at their
+boundaries.
+
+The summary rows are kept at write time: `record` folds each graded answer into its row in
+the transaction that grades it, and `rebuild` recomputes a learner's rows from the responses.
+Every figure can still be recomputed from the responses alone (`computed_by_learner`, which
+also serves reports filtered by quiz or date), and the tests check both always agree.
 """
 
+import copy
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import IntEnum
 
+from django.db import connections, router, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -18,7 +26,7 @@ from django.utils import timezone
 from courses.models import Topic
 from quizzes import scheduling
 from quizzes.formats.interchange import ESSAY
-from quizzes.models import Attempt, Learner, Question, Response, ReviewCard
+from quizzes.models import Attempt, Learner, Question, Response, ReviewCard, TopicProgress
 
 # "Recent accuracy" is the mean score of a learner's last RECENT answers in a topic, so one
 # slip among twenty costs five points, never a whole level at once.
@@ -159,13 +167,39 @@ def stats_by_learner(
     now: datetime | None = None,
     responses: Q | None = None,
 ) -> dict[int, list[TopicStats]]:
-    """Stats per learner and topic in three queries, however many learners, topics or answers.
+    """Stats per learner and topic in two queries, however many learners, topics or answers.
 
-    `topics` must be annotated with `question_count` (see `topics_with_counts`);
-    `responses` narrows the answers counted (e.g. one quiz, a date range). Reports close
-    expired exams first (`attempts.close_expired`), so that their answers count.
+    `topics` must be annotated with `question_count` (see `topics_with_counts`).
+    `responses` narrows the answers counted (e.g. one quiz, a date range); such a report is
+    computed from the responses (`computed_by_learner`), the rest read the kept summaries.
+    Reports close expired exams first (`attempts.close_expired`), so that their answers count.
     """
-    now = now or timezone.now()
+    if responses is not None:
+        return computed_by_learner(learner_ids, topics, now, responses)
+    ids = [t.pk for t in topics]
+    totals, recent = {}, {}
+    rows = TopicProgress.objects.filter(learner__in=learner_ids, topic__in=ids).values_list(
+        "learner_id", "topic_id", "seen", "answers", "self_marked", "last", "recent"
+    )
+    for learner_id, topic_id, seen, answers, self_marked, last, kept in rows:
+        if answers:
+            totals[learner_id, topic_id] = {
+                "seen": len(seen),
+                "answers": answers,
+                "self_marked": self_marked,
+                "last": last,
+            }
+            recent[learner_id, topic_id] = [fraction for _, _, fraction in kept]
+    return _assemble(learner_ids, topics, now, totals, recent)
+
+
+def computed_by_learner(
+    learner_ids: list[int],
+    topics: list[Topic],
+    now: datetime | None = None,
+    responses: Q | None = None,
+) -> dict[int, list[TopicStats]]:
+    """`stats_by_learner` computed from the responses, in three aggregate queries."""
     ids = [t.pk for t in topics]
     graded = Response.objects.graded().filter(learner__in=learner_ids, question__topic__in=ids)
     if responses is not None:
@@ -194,6 +228,13 @@ def stats_by_learner(
     )
     for learner_id, topic_id, fraction in rows:
         recent[learner_id, topic_id].append(fraction)
+    return _assemble(learner_ids, topics, now, totals, recent)
+
+
+def _assemble(learner_ids, topics, now, totals, recent) -> dict[int, list[TopicStats]]:
+    """TopicStats from answer totals and recent scores, with recall and due dates from cards."""
+    now = now or timezone.now()
+    ids = [t.pk for t in topics]
     recall: dict[tuple, list[float]] = defaultdict(list)
     due: dict[tuple, list] = defaultdict(list)
     # Recall is estimated only for questions whose latest answer was recalled (at least half
@@ -223,7 +264,7 @@ def stats_by_learner(
             if row is None:
                 stats.append(TopicStats(topic, topic.question_count))
                 continue
-            scores, chances, dues = recent[key], recall[key], due[key]
+            scores, chances, dues = recent.get(key, []), recall[key], due[key]
             stats.append(
                 TopicStats(
                     topic,
@@ -240,6 +281,166 @@ def stats_by_learner(
                 )
             )
     return result
+
+
+# --- the summaries kept at write time -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded answer, as its topic's summary needs it."""
+
+    response_id: int
+    learner_id: int
+    topic_id: int
+    question_id: int
+    fraction: float
+    when: datetime
+    self_marked: bool = False  # a long answer (see TopicStats.self_marked)
+
+
+def graded_from(responses: Iterable[Response]) -> list[Graded]:
+    """Graded answers from responses loaded with select_related("question").
+
+    A response still without a fraction (not graded yet) is not an answer progress counts.
+    """
+    return [
+        Graded(
+            r.pk,
+            r.learner_id,
+            r.question.topic_id,
+            r.question_id,
+            r.fraction,
+            r.graded,
+            r.question.kind == ESSAY,
+        )
+        for r in responses
+        if r.fraction is not None
+    ]
+
+
+def fold(row: TopicProgress, answers: Iterable[Graded]) -> TopicProgress:
+    """Add answers to a summary row; the order they arrive in does not matter.
+
+    `recent` keeps the RECENT latest answers, newest first, ordered as the computed path
+    orders them (graded time, then response id), so the mean is the same either way.
+    """
+    seen, recent = set(row.seen), [tuple(item) for item in row.recent]
+    for a in answers:
+        seen.add(a.question_id)
+        row.answers += 1
+        row.self_marked += a.self_marked
+        row.last = a.when if row.last is None else max(row.last, a.when)
+        recent.append((a.when.astimezone(UTC).timestamp(), a.response_id, a.fraction))
+    recent.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    row.seen, row.recent = sorted(seen), [list(item) for item in recent[:RECENT]]
+    return row
+
+
+FIELDS = ["seen", "answers", "self_marked", "last", "recent"]
+
+
+def record(answers: Iterable[Graded]) -> None:
+    """Fold newly graded answers into their summaries; call inside the grading transaction.
+
+    Three queries, however many answers: missing rows are inserted empty (ignoring a
+    conflict with a concurrent insert), then every row is locked (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite's writing transactions are serial already), folded and written back,
+    so two answers graded at once both count.
+    """
+    answers = list(answers)
+    if not answers:
+        return
+    by_key: dict[tuple[int, int], list[Graded]] = defaultdict(list)
+    for a in answers:
+        by_key[a.learner_id, a.topic_id].append(a)
+    with transaction.atomic(savepoint=False):
+        TopicProgress.objects.bulk_create(
+            [TopicProgress(learner_id=lid, topic_id=tid) for lid, tid in by_key],
+            ignore_conflicts=True,
+        )
+        rows = _locked(by_key)
+        changed = [fold(rows[key], items) for key, items in by_key.items()]
+        TopicProgress.objects.bulk_update(changed, FIELDS)
+
+
+def record_one(answer: Graded, kept: TopicProgress | None) -> None:
+    """Fold one answer into its summary in one query, given the row as read before (or None).
+
+    For the practice answer post, which reads the row with the slot it answers (see
+    `Slot.objects.for_answer`): the write is an UPDATE that applies only if the row still
+    holds as many answers as when it was read (every fold adds one, and a rebuild makes a
+    new row), or an INSERT that does nothing if a row appeared meanwhile. Should another
+    request have got there first, it falls back to `record`, which locks. Call inside the
+    transaction that saves the answer.
+    """
+    if kept is None:
+        if _insert(
+            fold(TopicProgress(learner_id=answer.learner_id, topic_id=answer.topic_id), [answer])
+        ):
+            return
+    else:
+        read = kept.answers
+        row = fold(copy.copy(kept), [answer])
+        changes = {name: getattr(row, name) for name in FIELDS}
+        if TopicProgress.objects.filter(pk=kept.pk, answers=read).update(**changes):
+            return
+    record([answer])
+
+
+def _insert(row: TopicProgress) -> bool:
+    """INSERT the row unless one exists for its learner and topic; whether it was inserted."""
+    connection = connections[router.db_for_write(TopicProgress)]
+    fields = [TopicProgress._meta.get_field(name) for name in ("learner", "topic", *FIELDS)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(TopicProgress._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
+    )
+    params = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _locked(keys) -> dict[tuple[int, int], TopicProgress]:
+    rows = TopicProgress.objects.select_for_update().filter(
+        learner_id__in={lid for lid, _ in keys}, topic_id__in={tid for _, tid in keys}
+    )
+    return {(r.learner_id, r.topic_id): r for r in rows}
+
+
+def rebuild(learner_ids: Iterable[int]) -> None:
+    """Recompute these learners' summaries from their graded responses."""
+    learner_ids = list(learner_ids)
+    with transaction.atomic():
+        TopicProgress.objects.filter(learner_id__in=learner_ids).delete()
+        graded = (
+            Response.objects.graded()
+            .filter(learner_id__in=learner_ids)
+            .annotate(essay=Q(question__kind=ESSAY))
+            .values_list(
+                "pk",
+                "learner_id",
+                "question__topic_id",
+                "question_id",
+                "fraction",
+                "graded",
+                "essay",
+            )
+        )
+        by_key: dict[tuple[int, int], list[Graded]] = defaultdict(list)
+        for row in graded.iterator(chunk_size=2000):
+            a = Graded(*row)
+            by_key[a.learner_id, a.topic_id].append(a)
+        TopicProgress.objects.bulk_create(
+            [
+                fold(TopicProgress(learner_id=lid, topic_id=tid), items)
+                for (lid, tid), items in by_key.items()
+            ],
+            batch_size=500,
+        )
 
 
 def topics_with_counts(**filters):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from quizzes import grading, scheduling, versions
+from quizzes import grading, progress, scheduling, versions
 from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
@@ -142,7 +142,8 @@ def plan(attempts: QuerySet[Attempt]) -> Plan:
 
 @transaction.atomic
 def apply(attempts: QuerySet[Attempt]) -> Plan:
-    """Regrade and save: slots, outcomes, option records, attempt totals, review cards."""
+    """Regrade and save: slots, outcomes, option records, attempt totals, review cards and
+    kept progress."""
     result, regraded = _regrade(attempts, freeze=True)
     if not regraded:
         return result
@@ -168,4 +169,6 @@ def apply(attempts: QuerySet[Attempt]) -> Plan:
     # Review cards are derived from graded responses: rebuild them from the new marks.
     for learner in Learner.objects.filter(pk__in={r.learner_id for r in responses}):
         scheduling.rebuild_cards(learner)
+    # So is the progress kept per topic (see TopicProgress).
+    progress.rebuild({r.learner_id for r in responses})
     return result

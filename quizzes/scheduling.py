@@ -72,18 +72,27 @@ class Review:
     when: datetime
 
 
-def apply_reviews(reviews: Iterable[Review]) -> None:
-    """Advance the cards of these reviews (in time order) in two queries: one read, one upsert."""
+def apply_reviews(
+    reviews: Iterable[Review], known: dict[tuple[int, int], ReviewCard | None] | None = None
+) -> None:
+    """Advance the cards of these reviews (in time order) in two queries: one read, one upsert.
+
+    `known` holds cards already read, by (learner id, question id), None for none yet: when
+    it covers every review, the read is skipped.
+    """
     reviews = sorted(reviews, key=lambda r: r.when)
     if not reviews:
         return
     keys = {(r.learner_id, r.question_id) for r in reviews}
-    existing = {
-        (c.learner_id, c.question_id): c
-        for c in ReviewCard.objects.filter(
-            learner_id__in={k[0] for k in keys}, question_id__in={k[1] for k in keys}
-        )
-    }
+    if known is not None and keys <= known.keys():
+        existing = {key: card for key, card in known.items() if card is not None}
+    else:
+        existing = {
+            (c.learner_id, c.question_id): c
+            for c in ReviewCard.objects.filter(
+                learner_id__in={k[0] for k in keys}, question_id__in={k[1] for k in keys}
+            )
+        }
     rows: dict[tuple[int, int], ReviewCard] = {}
     for review in reviews:
         key = (review.learner_id, review.question_id)

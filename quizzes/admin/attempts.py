@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
-from quizzes import attempts, regrade, scheduling
+from quizzes import attempts, progress, regrade, scheduling
 from quizzes.models import REVIEW_ITEMS, Attempt, Learner, Quiz, QuizOverride, Shown
 from quizzes.review import review_rows, topic_breakdown
 
@@ -109,9 +109,11 @@ admin.site.register(Attempt, AttemptAdmin)
 
 
 def _rebuild_cards(learner_ids) -> None:
-    """Review cards are derived from responses: a deleted attempt's answers leave them."""
+    """Review cards and kept progress are derived from responses: a deleted attempt's
+    answers leave them."""
     for learner in Learner.objects.filter(pk__in=learner_ids):
         scheduling.rebuild_cards(learner)
+    progress.rebuild(learner_ids)
 
 
 @require_GET

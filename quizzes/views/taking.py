@@ -87,11 +87,16 @@ def _expire_if_due(request, attempt: Attempt) -> HttpResponse | None:
 def _open_attempt(request, pk: int) -> tuple[Attempt, HttpResponse | None]:
     """The requester's open attempt, or (for an expired or finished one) where to go instead."""
     attempt = _owned_attempt(request, pk)
+    return attempt, _elsewhere(request, attempt)
+
+
+def _elsewhere(request, attempt: Attempt) -> HttpResponse | None:
+    """Where to go instead of an expired or finished attempt; None while it is open."""
     if expired := _expire_if_due(request, attempt):
-        return attempt, expired
+        return expired
     if not attempt.is_open:
-        return attempt, _closed(request, attempt, "This attempt is finished; here is its review.")
-    return attempt, None
+        return _closed(request, attempt, "This attempt is finished; here is its review.")
+    return None
 
 
 def can_preview(user) -> bool:
@@ -182,10 +187,15 @@ def start(request, course, slug):
     return redirect("quizzes:slot", attempt.pk, first_open)
 
 
-def _slot(attempt: Attempt, number: int, *, sealed: bool | None = None) -> Slot:
+def _slot(
+    attempt: Attempt, number: int, *, sealed: bool | None = None, for_grading: bool = False
+) -> Slot:
     """The slot, with `withheld`: the running exam that also asks it (see Slot.sealing_exam).
-    `sealed` defaults to practice attempts only: an open exam would seal its own slots."""
+    `sealed` defaults to practice attempts only: an open exam would seal its own slots.
+    `for_grading` brings what grading an answer updates (`SlotQuerySet.with_learner_state`)."""
     slots = Slot.objects.select_related("response", "question")
+    if for_grading:
+        slots = slots.with_learner_state()
     if not attempt.quiz.is_exam if sealed is None else sealed:
         slots = slots.annotate(withheld=Slot.sealing_exam(attempt.learner_id))
     slot = get_object_or_404(slots, attempt=attempt, number=number)
@@ -280,12 +290,16 @@ def take(request, pk, number):
 
 @require_POST
 def answer(request, pk, number):
-    attempt, elsewhere = _open_attempt(request, pk)
-    if elsewhere:
+    # The slot and its attempt in one query, with what the answer updates (the answer post's
+    # query budget): see Slot.objects.for_answer.
+    slot = get_object_or_404(
+        Slot.objects.for_answer(Attempt.objects.owned_by(request)), attempt=pk, number=number
+    )
+    attempt = slot.attempt
+    if elsewhere := _elsewhere(request, attempt):
         return elsewhere
     if limited := too_many(request, "answer", str(attempt.learner_id)):
         return limited
-    slot = _slot(attempt, number)
     form = AnswerForm(slot, request.POST, partial=attempt.quiz.is_exam)
     if not form.is_valid():
         context = _take_context(attempt, slot, form=form)
@@ -380,7 +394,9 @@ def mark(request, pk, number):
     if expired := _expire_if_due(request, attempt):
         return expired
     # Sealed whenever the attempt is not an open exam (which cannot be marked anyway).
-    slot = _slot(attempt, number, sealed=not (attempt.quiz.is_exam and attempt.is_open))
+    slot = _slot(
+        attempt, number, sealed=not (attempt.quiz.is_exam and attempt.is_open), for_grading=True
+    )
     form = MarkForm(slot, request.POST)
     if not form.is_valid():
         return HttpResponse("Choose points from this question's mark scheme.", status=400)

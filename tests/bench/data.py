@@ -6,9 +6,10 @@ The `site` command (used by the fault tests) migrates, loads the seed course and
 users. `generate()` (used by tests/bench/run.py) builds the load-test data set on top:
 
 - 1,000 learners, each a user with a learner row and a ready-made login session;
-- finished attempts with frozen slots, graded responses (fractions, matched options) and the
-  review cards FSRS derives from them, 100,000 responses in all: every learner has taken a
-  20-question class test, one learner has 10,000 responses (for the dashboard's worst case);
+- finished attempts with frozen slots, graded responses (fractions, matched options), the
+  review cards FSRS derives from them and the progress kept per learner and topic, 100,000
+  responses in all: every learner has taken a 20-question class test, one learner has
+  10,000 responses (for the dashboard's worst case);
 - open attempts that the closed-loop phases answer and submit.
 
 Every table is written with `bulk_create`, never a per-row save. `Question.snapshot()` runs
@@ -180,6 +181,7 @@ class Builder:
         return attempt
 
     def write(self, *, exam_ids: set[int]) -> dict:
+        from quizzes import progress
         from quizzes.models import Attempt, Response, ResponseOption, Slot
 
         _bulk(Attempt, self.attempts)
@@ -234,6 +236,13 @@ class Builder:
             if graded
         )
         cards = replay_reviews(reviews)
+        summarise_progress(
+            progress.Graded(
+                r.pk, r.learner_id, q.topic_id, q.pk, r.fraction, r.graded, q.kind == "essay"
+            )
+            for r, (_, q, graded) in zip(responses, answered, strict=True)
+            if graded
+        )
         return {
             "attempts": len(self.attempts),
             "slots": len(slots),
@@ -242,6 +251,21 @@ class Builder:
             "options": len(options),
             "cards": len(cards),
         }
+
+
+def summarise_progress(answers) -> None:
+    """The kept progress rows (quizzes.progress.record's), folded from the graded answers."""
+    from quizzes import progress
+    from quizzes.models import TopicProgress
+
+    by_key = defaultdict(list)
+    for answer in answers:
+        by_key[answer.learner_id, answer.topic_id].append(answer)
+    rows = [
+        progress.fold(TopicProgress(learner_id=learner, topic_id=topic), items)
+        for (learner, topic), items in by_key.items()
+    ]
+    _bulk(TopicProgress, rows)
 
 
 def replay_reviews(reviews: list[tuple]) -> list:

@@ -13,11 +13,13 @@ from tests.quizzes.conftest import HX, right_post, slot_url
 pytestmark = pytest.mark.django_db
 SIZES = [1, 20, 100]
 QUESTION_PAGE = 5
-# 7 for the answer itself, plus the shared rate-limit count every answer post takes: one read
-# of the counter row and one write (studyhub/ratelimit.py over the database cache), and, for
-# about one post in a hundred, a sweep of expired counters (studyhub/cache.py).
+# 8 for the answer itself (session, user, the slot with its attempt, review card and kept
+# progress, then in one transaction the response and the progress row, then the card), plus
+# the shared rate-limit count every answer post takes: one read of the counter row and one
+# write (studyhub/ratelimit.py over the database cache), and, for about one post in a
+# hundred, a sweep of expired counters (studyhub/cache.py).
 RATE_LIMIT = 3
-ANSWER_POST = 7 + RATE_LIMIT
+ANSWER_POST = 8 + RATE_LIMIT
 
 
 @pytest.fixture(params=["guest", "user"])

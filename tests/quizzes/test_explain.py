@@ -70,10 +70,11 @@ def assert_no_scan(found: list[tuple[str, str]], table: str = "quizzes_response"
     assert not scans, "no usable index:\n\n" + "\n\n".join(f"{s}\n{p}" for s, p in scans)
 
 
-def test_dashboard_topic_aggregates_use_an_index(learner):
+def test_topic_aggregates_computed_from_responses_use_an_index(learner):
+    """The computed path serves filtered class reports (the dashboard reads kept rows)."""
     topics = progress.topics_with_counts()
     with CaptureQueriesContext(connection) as queries:
-        stats = progress.topic_stats(learner, topics)
+        stats = progress.computed_by_learner([learner.pk], topics)[learner.pk]
     assert sum(s.answers for s in stats) == 8
     assert_no_scan(plans(queries, ("quizzes_response",)))
 
