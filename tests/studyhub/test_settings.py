@@ -73,3 +73,29 @@ def test_sqlite_uses_wal_and_immediate_transactions(settings):
         return  # the PostgreSQL pass has nothing to check here
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+def _cache_settings(**extra_env) -> list[str]:
+    script = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='studyhub.settings';"
+        "from django.conf import settings;"
+        "print(settings.SESSION_ENGINE);"
+        "print(settings.CACHES['ratelimit']['BACKEND']);"
+        "print(settings.CACHES['content']['BACKEND'])"
+    )
+    result = run_with_production_settings("-c", script, **extra_env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_shared_cache_serves_sessions_rate_limits_and_the_content_generation():
+    session, ratelimit, content = _cache_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert session == "django.contrib.sessions.backends.cached_db"
+    assert ratelimit == content == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_without_a_shared_cache_sessions_and_caches_live_in_the_database():
+    # cached_db over a per-process cache would serve a logged-out session from memory.
+    session, ratelimit, content = _cache_settings(REDIS_URL="")
+    assert session == "django.contrib.sessions.backends.db"
+    assert ratelimit == content == "studyhub.cache.DatabaseCache"
