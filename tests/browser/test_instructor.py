@@ -2,8 +2,10 @@
 and publish it, let a learner take it, give an extra attempt, change a key, regrade after a
 dry run, and see the new mark in the grades grid. No admin page scrolls sideways at 390 px."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from quizzes.models import Attempt, Question, Quiz
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
@@ -23,6 +25,24 @@ def sign_in(browser, live_server, username: str, url: str):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     return context, page
+
+
+def instructors() -> Group:
+    """The Instructors group as its migrations make it. A browser test's database is flushed
+    after each test (live server), which empties the rows data migrations wrote."""
+    first = importlib.import_module("quizzes.migrations.0005_instructors_group")
+    later = importlib.import_module("quizzes.migrations.0009_instructors_manage_attempts")
+    codenames = [
+        f"{a}_{m}" for models in first.MODELS.values() for m in models for a in first.ACTIONS
+    ]
+    group, _ = Group.objects.get_or_create(name=first.GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=first.MODELS, codename__in=codenames
+        ),
+        *Permission.objects.filter(content_type__app_label="quizzes", codename__in=later.CODENAMES),
+    )
+    return group
 
 
 def save(page, name: str) -> None:
@@ -54,7 +74,7 @@ def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server
     QuestionFactory(topic=topic, title="Gamma", kind=Question.Kind.TRUE_FALSE)
     QuestionFactory(topic=other, title="Delta")
     instructor = UserFactory(username="teacher", is_staff=True)
-    instructor.groups.add(Group.objects.get(name="Instructors"))
+    instructor.groups.add(instructors())
     UserFactory(username="learner")
 
     # 1. The instructor adds a draft exam with a 30-minute limit…
