@@ -538,6 +538,14 @@ def _groups(learners: list, sizes: Sizes) -> dict[str, list]:
     }
 
 
+def as_answered(kind: str, stored: dict) -> dict:
+    """What an answer post stores for a variant: a long answer is handed in with its text
+    (the same text `form_fields` posts), and its points are claimed later, by marking."""
+    if kind == "essay":
+        return {"text": stored["text"] or "A long answer.", "final": True}
+    return stored
+
+
 def _work(attempt, questions, graded, rng, *, first: int) -> dict:
     """An open attempt's unanswered slots with a ready answer for each: the form fields, and
     the answer as stored but with option values for ids (what the checks compare)."""
@@ -551,7 +559,8 @@ def _work(attempt, questions, graded, rng, *, first: int) -> dict:
         if number < first:
             continue
         variant = graded[q.pk][0 if rng.random() < 0.7 else 1]
-        posted = as_posted(variant.stored, partial(option_value, attempt.pk, number))
+        stored = as_answered(q.kind, variant.stored)
+        posted = as_posted(stored, partial(option_value, attempt.pk, number))
         slots.append({"number": number, "form": fields_for(posted), "stored": posted})
     return {"attempt": attempt.pk, "slots": slots}
 

@@ -62,6 +62,8 @@ def fields_for(posted: dict) -> list[tuple[str, str]]:
         return [("choice", v) for v in posted["choices"]]
     if "pairs" in posted:
         return [(f"match-{k}", v) for k, v in sorted(posted["pairs"].items())]
+    if posted.get("final"):  # a long answer handed in
+        return [("text", posted["text"]), ("submit", "1")]
     return [("text", posted["text"])]
 
 
