@@ -1242,6 +1242,11 @@ class Cohort(models.Model):
         help_text="The instructor who runs the class and sees its report.",
     )
     code = models.CharField(max_length=12, unique=True, default=new_join_code, editable=False)
+    joining_open = models.BooleanField(
+        "open for joining",
+        default=True,
+        help_text="Untick to stop new learners joining with the link or code; members stay.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="cohorts", blank=True

@@ -103,8 +103,17 @@ class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "owner", "member_count", "join_link", "report_link"]
     list_filter = ["course"]
     search_fields = ["name", "code"]
-    readonly_fields = ["join_link", "code", "owner", "report_link", "grades_links"]
-    fields = ["name", "course", "owner", "code", "join_link", "report_link", "grades_links"]
+    readonly_fields = ["join_link", "join_code", "owner", "report_link", "grades_links"]
+    fields = [
+        "name",
+        "course",
+        "joining_open",
+        "owner",
+        "join_code",
+        "join_link",
+        "report_link",
+        "grades_links",
+    ]
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
@@ -144,6 +153,11 @@ class CohortAdmin(admin.ModelAdmin):
             '<a href="{}">Class report</a>',
             reverse("admin:quizzes_cohort_report", args=[cohort.pk]),
         )
+
+    @admin.display(description="Join code")
+    def join_code(self, cohort):
+        # An unsaved class's default code is drawn again when it is saved: show none yet.
+        return cohort.code if cohort.pk else "Given when you save the class."
 
     @admin.display(description="Grades")
     def grades_links(self, cohort):

@@ -17,6 +17,8 @@ def join_class(request, code):
         messages.info(request, f"Log in or sign up to join “{cohort.name}”.")
         return redirect_to_login(request.get_full_path())
     member = Membership.objects.filter(cohort=cohort, user=request.user).exists()
+    if not (member or cohort.joining_open):
+        return render(request, "quizzes/join.html", {"cohort": cohort, "closed": True}, status=403)
     if request.method == "POST":
         if not member:
             Membership.objects.get_or_create(cohort=cohort, user=request.user)

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -105,6 +106,16 @@ def test_a_class_gets_its_owner_and_a_join_code(client, instructor):
     assert len(cohort.code) == 8 and cohort.code.isalnum()
 
 
+def test_the_add_page_shows_no_join_code_until_the_class_is_saved(client, instructor):
+    client.force_login(instructor)
+    add = client.get("/admin/quizzes/cohort/add/").content.decode()
+    assert "Given when you save the class." in add
+    cohort = make_class(instructor)
+    change = client.get(f"/admin/quizzes/cohort/{cohort.pk}/change/").content.decode()
+    assert cohort.code in change
+    assert re.search(r"<input[^>]*name=\"joining_open\"[^>]*checked", add)  # open by default
+
+
 def test_instructors_see_only_their_own_classes_and_superusers_see_all(client, instructor):
     mine = make_class(instructor, name="Mine")
     other_instructor = UserFactory(is_staff=True)
@@ -145,6 +156,22 @@ def test_a_learner_joins_through_the_link_and_can_leave(client, instructor):
     client.post(f"/classes/{cohort.pk}/leave")
     assert not Membership.objects.exists()
     assert client.post(f"/classes/{cohort.pk}/leave").status_code == 404
+
+
+def test_a_class_closed_for_joining_refuses_newcomers_and_keeps_its_members(client, instructor):
+    cohort = make_class(instructor)
+    member = UserFactory()
+    Membership.objects.create(cohort=cohort, user=member)
+    cohort.joining_open = False
+    cohort.save()
+    client.force_login(UserFactory())
+    page = client.get(cohort.get_absolute_url())
+    assert page.status_code == 403
+    assert "not taking new members" in page.content.decode()
+    assert client.post(cohort.get_absolute_url()).status_code == 403
+    assert Membership.objects.filter(cohort=cohort).count() == 1
+    client.force_login(member)
+    assert "already in this class" in client.get(cohort.get_absolute_url()).content.decode()
 
 
 def test_joining_by_code_is_forgiving_about_case_and_spaces(client, instructor):
