@@ -12,10 +12,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses import markdown
 from courses.models import Course, Topic
@@ -265,6 +266,34 @@ def import_upload(request, model_admin: admin.ModelAdmin):
     return _import_page(
         request, model_admin, form=form, plan=plan, updates=updates, name=name, token=token
     )
+
+
+@require_safe
+def import_question(request, model_admin: admin.ModelAdmin, token: str, number: int):
+    """One question of the staged file in full: the preview shows the first PREVIEW_IN_FULL
+    inline, and links each later one here (parsed again from the staged bytes)."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    staged = _staged(request, token)
+    course = Course.objects.filter(pk=staged["course"]).first() if staged else None
+    if course is None:
+        raise Http404("This import preview has expired or was replaced by another upload.")
+    topic = Topic.objects.filter(pk=staged["topic"]).first() if staged["topic"] else None
+    plan = importing.plan_import(staged["data"], staged["format"], course=course, topic=topic)
+    if not 1 <= number <= len(plan.questions):
+        raise Http404("The file has no question with that number.")
+    q = plan.questions[number - 1]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": q.title or gift.default_title(q.text),
+        "full": _in_full(q),
+        "number": number,
+        "count": len(plan.questions),
+        "line": q.line,
+        "name": staged["name"],
+    }
+    return TemplateResponse(request, "admin/quizzes/question/import_question.html", context)
 
 
 @require_POST

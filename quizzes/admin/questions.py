@@ -28,7 +28,7 @@ from quizzes.admin.common import (
     sentence,
     topic_labels,
 )
-from quizzes.admin.imports import import_confirm, import_upload
+from quizzes.admin.imports import import_confirm, import_question, import_upload
 from quizzes.formats import gift
 from quizzes.formats.interchange import AnswerData, QuestionData
 from quizzes.forms import AnswerForm
@@ -361,6 +361,11 @@ class QuestionAdmin(admin.ModelAdmin):
                 view(self.import_confirm_view),
                 name="quizzes_question_import_confirm",
             ),
+            path(
+                "import/<str:token>/<int:number>/",
+                view(self.import_question_view),
+                name="quizzes_question_import_question",
+            ),
             path("<int:pk>/preview/", view(self.preview_view), name="quizzes_question_preview"),
             path("bank-health/", view(self.bank_health_view), name="quizzes_question_bank_health"),
             *super().get_urls(),
@@ -442,6 +447,9 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def import_confirm_view(self, request):
         return import_confirm(request, self)
+
+    def import_question_view(self, request, token, number):
+        return import_question(request, self, token, number)
 
 
 @require_GET

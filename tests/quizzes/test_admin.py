@@ -653,12 +653,28 @@ def test_the_import_preview_shows_each_question_in_full(admin_client):
 def test_a_big_import_preview_shows_its_first_questions_in_full(admin_client, monkeypatch):
     monkeypatch.setattr("quizzes.admin.imports.PREVIEW_IN_FULL", 2)
     topic = TopicFactory()
-    html = upload(
-        admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic
-    ).content.decode()
+    preview = upload(admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic)
+    html = preview.content.decode()
     assert html.count('<details class="question-in-full">') == 2
     assert "The first 2 questions open in full" in html
-    assert "Pairs" in html  # the third is listed by its title
+    assert "Pairs" in html  # the third is listed by its title, linked to its page in full
+    third = reverse("admin:quizzes_question_import_question", args=[token_of(preview), 3])
+    assert f'href="{third}"' in html
+    page = admin_client.get(third).content.decode()
+    assert "Question 3 of 3" in page and "Payroll → BPO" in page
+
+
+def test_a_question_page_of_an_expired_or_foreign_preview_is_a_404(
+    admin_client, django_assert_max_num_queries
+):
+    topic = TopicFactory()
+    preview = upload(admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic)
+    token = token_of(preview)
+    url = "admin:quizzes_question_import_question"
+    with django_assert_max_num_queries(10):
+        assert admin_client.get(reverse(url, args=[token, 1])).status_code == 200
+    assert admin_client.get(reverse(url, args=[token, 99])).status_code == 404
+    assert admin_client.get(reverse(url, args=["not-the-token", 1])).status_code == 404
 
 
 def test_importing_the_same_file_again_updates_in_place(admin_client):
