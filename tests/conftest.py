@@ -104,6 +104,6 @@ def page(browser, live_server):
     """A phone-sized page (390×844) on the live server."""
     context = browser.new_context(viewport=MOBILE, base_url=live_server.url)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a busy machine: generous, never flaky
     yield page
     context.close()

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
@@ -19,6 +20,6 @@ def test_the_bank_health_page_passes_axe(page):
     page.get_by_label("Username").fill("setter")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name=topic.course.title).is_visible()
-    assert page.get_by_role("link", name="Above").is_visible()
+    expect(page.get_by_role("heading", name=topic.course.title)).to_be_visible()
+    expect(page.get_by_role("link", name="Above")).to_be_visible()
     assert axe_violations(page) == []

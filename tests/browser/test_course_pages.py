@@ -1,6 +1,9 @@
-import pytest
+import re
 
-from tests.browser.conftest import axe_violations, page_weight, report
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_violations, page_weight, report, scroll_width
 from tests.factories import (
     CourseFactory,
     FAQEntryFactory,
@@ -54,21 +57,22 @@ def test_a_learner_reads_a_lesson_on_a_phone(page, course):
     page.get_by_role("link", name="BPO vs KPO").first.click()
     page.get_by_role("link", name="1. BPO vs KPO side by side").click()
     page.get_by_role("link", name="The key factors").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "The key factors"
+    expect(page.get_by_role("heading", level=1)).to_have_text("The key factors")
     # The comparison table reads as cards: no sideways scrolling at 390 px.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert scroll_width(page) <= 390
     cell = page.locator("td[data-label='KPO']").first
-    assert cell.is_visible() and cell.bounding_box()["width"] < 390
-    assert page.get_by_text("AB7 Solutions editorial team").is_visible()
+    expect(cell).to_be_visible()
+    assert cell.bounding_box()["width"] < 390
+    expect(page.get_by_text("AB7 Solutions editorial team")).to_be_visible()
     page.get_by_role("link", name="Next Measuring BPO and KPO").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Measuring BPO and KPO"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Measuring BPO and KPO")
 
 
 def test_the_table_stays_readable_at_360_pixels(browser, live_server, course):
     context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
     page = context.new_page()
     page.goto("/courses/bpo-vs-kpo/bpo-vs-kpo/key-factors/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert scroll_width(page) <= 360
     context.close()
 
 
@@ -76,11 +80,11 @@ def test_a_learner_searches_and_lands_on_the_section(page, course):
     page.goto("/courses/bpo-vs-kpo/")
     page.get_by_role("searchbox").fill("specialist expertise")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("status").inner_text().startswith("1 result")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^1 result"))
     assert page.locator("mark").first.inner_text().lower() == "specialist expertise"
     page.goto("/courses/bpo-vs-kpo/search/?q=Remember")
     page.get_by_role("link", name="The key factors").click()
-    assert page.url.endswith("#remember")
+    page.wait_for_url(re.compile(r"#remember$"))
 
 
 def test_lesson_page_weight(page, course):

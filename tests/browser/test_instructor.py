@@ -6,8 +6,10 @@ import importlib
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from playwright.sync_api import expect
 
 from quizzes.models import Attempt, Question, Quiz
+from tests.browser.conftest import loaded, scroll_width
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -23,7 +25,8 @@ def sign_in(browser, live_server, username: str, url: str):
     page.goto(url)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     return context, page
 
 
@@ -55,7 +58,7 @@ def save(page, name: str) -> None:
 
 
 def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    assert scroll_width(page) <= PHONE["width"], page.url
 
 
 def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server):
@@ -97,15 +100,17 @@ def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server
     page.locator("#id_kind").select_option("single")
     page.get_by_role("button", name="Find questions").click()
     fits(page)
+    expect(page.get_by_text("Alpha")).to_be_visible()
     assert page.get_by_text("Gamma").count() == 0 and page.get_by_text("Delta").count() == 0
     page.get_by_label("Alpha").check()
     page.get_by_label("Beta").check()
-    page.get_by_role("button", name="Add the ticked questions").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the ticked questions").click()
     assert list(quiz.question_pool().values_list("title", flat=True)) == ["Alpha", "Beta"]
 
     # …previews it (a draft: staff only), and publishes it.
     page.goto(quiz.get_absolute_url())
-    assert page.get_by_text("Preview:").is_visible()
+    expect(page.get_by_text("Preview:")).to_be_visible()
     page.goto(f"/admin/quizzes/quiz/{quiz.pk}/change/")
     fits(page)
     page.locator("#id_status").select_option("published")
@@ -118,6 +123,7 @@ def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server
     taking.goto(quiz.get_absolute_url())
     taking.get_by_role("button", name="Start the exam").click()
     for _ in range(2):
+        loaded(taking)  # the question and htmx, which autosaves the choice
         alpha = taking.get_by_label("Alpha wrong")
         (alpha if alpha.count() else taking.get_by_label("Beta right")).check()
         taking.get_by_role("status").filter(has_text="Saved.").wait_for()
@@ -134,7 +140,7 @@ def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server
     page.get_by_role("button", name="Give one extra attempt").click()
     page.get_by_text("one more attempt").first.wait_for()
     taking.goto(quiz.get_absolute_url())
-    assert taking.get_by_role("button", name="Start the exam").is_visible()
+    expect(taking.get_by_role("button", name="Start the exam")).to_be_visible()
 
     # …changes Alpha's key (the other option is right after all)…
     alpha = Question.objects.get(title="Alpha")
@@ -151,10 +157,11 @@ def test_an_instructor_builds_publishes_and_regrades_a_quiz(browser, live_server
     assert "(50 %)" in row.inner_text()
     page.goto(f"/admin/quizzes/attempt/{attempt.pk}/change/")
     page.get_by_role("button", name="Regrade (dry run first)").click()
-    assert page.get_by_text("Nothing has changed yet").is_visible()
+    expect(page.get_by_text("Nothing has changed yet")).to_be_visible()
     attempt.refresh_from_db()
     assert attempt.score == 1.0  # a dry run changes nothing
-    page.get_by_role("button", name="Apply the regrade").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply the regrade").click()
     attempt.refresh_from_db()
     assert attempt.score == 2.0
     page.goto(f"/admin/quizzes/quiz/{quiz.pk}/grades/")

@@ -1,9 +1,10 @@
 """A long answer on a phone: write (autosaved), hand in, self-mark, see it on progress."""
 
 import pytest
+from playwright.sync_api import expect
 
 from quizzes.models import Quiz, Response
-from tests.browser.conftest import axe_violations, wait_until
+from tests.browser.conftest import axe_violations, loaded, wait_until
 from tests.factories import QuestionFactory, TopicFactory, quiz_with_questions
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,7 @@ def test_a_learner_writes_a_long_answer_self_marks_it_and_progress_shows_it(page
     page.goto(quiz.get_absolute_url())
     page.get_by_role("button", name="Start practising").click()
 
-    page.get_by_label("Your answer").fill(ANSWER)
+    loaded(page).get_by_label("Your answer").fill(ANSWER)  # loaded: htmx autosaves it
     # The draft autosaves a moment after typing stops: nothing typed is lost.
     wait_until(page, "document.getElementById('save-status').textContent.includes('Saved')", 15)
     assert Response.objects.get().answer == {"text": ANSWER}
@@ -31,11 +32,11 @@ def test_a_learner_writes_a_long_answer_self_marks_it_and_progress_shows_it(page
 
     page.get_by_role("button", name="Hand in and mark it").click()
     page.get_by_role("heading", name="Mark your answer").wait_for(timeout=30_000)
-    assert page.get_by_text("KPO applies judgement.").is_visible()  # the model answer
+    expect(page.get_by_text("KPO applies judgement.")).to_be_visible()  # the model answer
     points = page.get_by_role("group", name="Mark scheme").get_by_role("checkbox")
-    assert points.count() == 2
+    expect(points).to_have_count(2)
     assert all(points.nth(i).is_checked() for i in range(2))  # both points' ideas were found
-    assert page.get_by_text("Found in your answer: routine, volume").is_visible()
+    expect(page.get_by_text("Found in your answer: routine, volume")).to_be_visible()
     assert axe_violations(page) == []
 
     points.nth(1).uncheck()  # the learner judges they did not really make the second point
@@ -44,8 +45,8 @@ def test_a_learner_writes_a_long_answer_self_marks_it_and_progress_shows_it(page
     assert axe_violations(page) == []
 
     page.goto("/progress/")
-    assert page.get_by_text("includes 1 self-marked long answer").is_visible()
-    assert page.get_by_text("50%").first.is_visible()
+    expect(page.get_by_text("includes 1 self-marked long answer")).to_be_visible()
+    expect(page.get_by_text("50%").first).to_be_visible()
 
 
 def test_an_exam_long_answer_is_marked_on_the_review_page(page):

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from quizzes.models import ReviewCard
 from tests.browser.conftest import axe_violations
@@ -29,11 +30,11 @@ def test_wrong_answers_show_up_on_the_dashboard(page):
     assert page.locator(".level").first.inner_text() == "Attempted"
     assert page.get_by_role("meter").first.get_attribute("aria-label").endswith("level 1 of 4")
     revise = page.get_by_role("link", name="What KPO is: Second section")
-    assert revise.is_visible()
-    assert page.get_by_text("3 questions are due for review").is_visible()
+    expect(revise).to_be_visible()
+    expect(page.get_by_text("3 questions are due for review")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Start a review session").click()
-    assert page.get_by_text("Question 1 of 3").is_visible()
+    expect(page.get_by_text("Question 1 of 3")).to_be_visible()
     revise_page = page.goto(lesson.get_absolute_url() + "#second-section")
     assert revise_page.ok
 
@@ -55,8 +56,8 @@ def test_joining_a_class_on_a_phone_passes_axe(page):
     page.get_by_label("Username").fill("learner-one")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Join “Commerce 12B”").is_visible()
+    expect(page.get_by_role("heading", name="Join “Commerce 12B”")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Join the class").click()
-    assert page.get_by_text("You have joined").is_visible()
+    expect(page.get_by_text("You have joined")).to_be_visible()
     assert axe_violations(page) == []

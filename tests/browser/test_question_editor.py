@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, scroll_width
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,8 @@ def phone(browser, live_server):
     page.goto("/admin/login/?next=/admin/quizzes/question/add/")
     page.get_by_label("Username").fill("setter")
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     yield page
     context.close()
 
@@ -26,7 +27,7 @@ def phone(browser, live_server):
 def test_each_kinds_answer_editor_fits_a_phone(phone):
     for kind in KINDS:
         phone.goto(f"/admin/quizzes/question/add/?kind={kind}")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, kind
+        assert scroll_width(phone) <= 390, kind
     question = QuestionFactory()
     quiz = QuizFactory(questions=[question])
     for url in [
@@ -38,7 +39,7 @@ def test_each_kinds_answer_editor_fits_a_phone(phone):
         f"/admin/quizzes/quiz/{quiz.pk}/questions/?q=",
     ]:
         phone.goto(url)
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, url
+        assert scroll_width(phone) <= 390, url
 
 
 def test_true_false_is_answered_with_a_radio_button_on_a_phone(phone):

@@ -1,6 +1,7 @@
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, page_weight, report
+from tests.browser.conftest import axe_violations, page_weight, report, scroll_width
 from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.browser
@@ -9,8 +10,8 @@ pytestmark = pytest.mark.browser
 def test_home_page_lists_courses_and_passes_axe(page):
     CourseFactory(title="BPO vs KPO", summary="Outsourcing for commerce exams.")
     page.goto("/")
-    assert page.get_by_role("heading", level=1).is_visible()
-    assert page.get_by_role("link", name="BPO vs KPO").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="BPO vs KPO")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -28,15 +29,15 @@ def test_home_page_is_light_and_compressed(page):
 
 def test_signup_page_passes_axe_at_phone_width(page):
     page.goto("/accounts/signup/")
-    assert page.get_by_label("Username").is_visible()
+    expect(page.get_by_label("Username")).to_be_visible()
     assert axe_violations(page) == []
     # Nothing scrolls sideways at 390 px.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert scroll_width(page) <= 390
 
 
 def test_empty_home_page_says_so(page):
     page.goto("/")
-    assert page.get_by_text("No courses yet").is_visible()
+    expect(page.get_by_text("No courses yet")).to_be_visible()
 
 
 def test_home_page_taps_are_large_on_a_phone_and_pass_axe(page):
@@ -49,7 +50,7 @@ def test_home_page_taps_are_large_on_a_phone_and_pass_axe(page):
     for name in ("Start at the beginning", "Practise a topic", "Mock exam"):
         box = page.get_by_role("link", name=name).bounding_box()
         assert box["height"] >= 44 and box["width"] >= 300, name
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert scroll_width(page) <= 390
     assert axe_violations(page) == []
     page.get_by_role("link", name="Start at the beginning").click()
-    assert page.get_by_role("heading", level=1, name="Outsourcing and BPO").is_visible()
+    expect(page.get_by_role("heading", level=1, name="Outsourcing and BPO")).to_be_visible()
