@@ -139,6 +139,20 @@ def _staged(request, token: str) -> dict | None:
     return {**staged, "data": raw}
 
 
+def _replan(staged: dict):
+    """Parse the staged bytes again, against their course and topic as they are now (topics
+    or lessons may have changed since the preview). None if either was deleted meanwhile."""
+    course = Course.objects.filter(pk=staged["course"]).first()
+    topic = Topic.objects.filter(pk=staged["topic"]).first() if staged["topic"] else None
+    if course is None or (staged["topic"] and topic is None):
+        return None
+    return (
+        course,
+        topic,
+        importing.plan_import(staged["data"], staged["format"], course=course, topic=topic),
+    )
+
+
 def _last_checks(request, model_admin: admin.ModelAdmin, plan: importing.ImportPlan) -> set[str]:
     """What the admin adds to the importer's checks; returns the ID numbers saving updates.
 
@@ -275,11 +289,10 @@ def import_question(request, model_admin: admin.ModelAdmin, token: str, number: 
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     staged = _staged(request, token)
-    course = Course.objects.filter(pk=staged["course"]).first() if staged else None
-    if course is None:
+    replanned = _replan(staged) if staged else None
+    if replanned is None:
         raise Http404("This import preview has expired or was replaced by another upload.")
-    topic = Topic.objects.filter(pk=staged["topic"]).first() if staged["topic"] else None
-    plan = importing.plan_import(staged["data"], staged["format"], course=course, topic=topic)
+    _course, _topic, plan = replanned
     if not 1 <= number <= len(plan.questions):
         raise Http404("The file has no question with that number.")
     q = plan.questions[number - 1]
@@ -310,13 +323,11 @@ def import_confirm(request, model_admin: admin.ModelAdmin):
             "was saved. Please upload the file again.",
         )
         return redirect(import_url)
-    course = Course.objects.filter(pk=staged["course"]).first()
-    topic = Topic.objects.filter(pk=staged["topic"]).first() if staged["topic"] else None
-    if course is None or (staged["topic"] and topic is None):
+    replanned = _replan(staged)
+    if replanned is None:
         messages.error(request, "The course or topic was deleted meanwhile; nothing was saved.")
         return redirect(import_url)
-    # Parse the very same bytes again: the course's topics or lessons may have changed.
-    plan = importing.plan_import(staged["data"], staged["format"], course=course, topic=topic)
+    course, topic, plan = replanned
     updates = _last_checks(request, model_admin, plan)
     if not plan.ok:
         del request.session[IMPORT_SESSION_KEY]

@@ -677,6 +677,14 @@ def test_a_question_page_of_an_expired_or_foreign_preview_is_a_404(
     assert admin_client.get(reverse(url, args=["not-the-token", 1])).status_code == 404
 
 
+def test_a_question_page_of_a_preview_whose_topic_was_deleted_is_a_404(admin_client):
+    topic = TopicFactory()
+    preview = upload(admin_client, PREVIEWED_GIFT.encode(), course=topic.course, topic=topic)
+    topic.delete()
+    url = reverse("admin:quizzes_question_import_question", args=[token_of(preview), 1])
+    assert admin_client.get(url).status_code == 404
+
+
 def test_importing_the_same_file_again_updates_in_place(admin_client):
     topic = TopicFactory()
     for _ in range(2):
