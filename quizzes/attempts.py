@@ -240,7 +240,7 @@ def record_answer(
     except IntegrityError:  # a double click or second tab got there first
         response = Response.objects.select_related("slot").get(slot=slot)
         return Saved(response, response.graded_outcome(), changed=False)
-    _review(attempt, slot, outcome.fraction, seconds, now)
+    _review(attempt, slot, response, now)
     return Saved(response, outcome, changed=True)
 
 
@@ -257,7 +257,7 @@ def _record_progress(slot, response) -> None:
         progress.record([graded])
 
 
-def _review(attempt, slot, fraction: float, seconds: int | None, now) -> None:
+def _review(attempt, slot, response, now) -> None:
     """Update the learner's review card for one freshly graded answer (the slot's card,
     when it was read `with_learner_state`)."""
     read_along = getattr(slot, "brings_learner_state", False)
@@ -267,9 +267,10 @@ def _review(attempt, slot, fraction: float, seconds: int | None, now) -> None:
                 learner_id=attempt.learner_id,
                 question_id=slot.question_id,
                 topic_id=slot.question.topic_id,
-                fraction=fraction,
-                seconds=seconds,
+                fraction=response.fraction,
+                seconds=response.seconds,
                 when=now,
+                response_id=response.pk,
             )
         ],
         known={(attempt.learner_id, slot.question_id): getattr(slot, "card", None)}
@@ -420,7 +421,7 @@ def mark_answer(
             ]
             Attempt.objects.filter(pk=attempt.pk).update(score=score or 0.0)
             attempt.refresh_from_db()
-    _review(attempt, slot, outcome.fraction, response.seconds, now)
+    _review(attempt, slot, response, now)
     return Saved(response, outcome, changed=True)
 
 

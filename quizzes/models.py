@@ -1181,15 +1181,36 @@ class ReviewCard(models.Model):
     difficulty = models.FloatField(null=True, blank=True)
     due = models.DateTimeField()
     last_review = models.DateTimeField(null=True, blank=True)
+    # The latest graded answer (by graded time, then response id, as reports order answers):
+    # recall counts only questions whose latest answer was at least half right, and reading
+    # the grade here spares every report a correlated subquery over the responses.
+    latest_fraction = models.FloatField(
+        null=True, blank=True, help_text="Grade of the latest graded answer to the question."
+    )
+    latest_graded = models.DateTimeField(null=True, blank=True)
+    latest_response = models.BigIntegerField(
+        null=True, blank=True, help_text="Id of that answer: it breaks ties in graded time."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["learner", "due"], name="card_learner_due")]
         constraints = [
-            models.UniqueConstraint(fields=["learner", "question"], name="one_card_per_question")
+            models.UniqueConstraint(fields=["learner", "question"], name="one_card_per_question"),
+            models.CheckConstraint(
+                condition=Q(latest_fraction__isnull=True)
+                | (Q(latest_fraction__gte=0) & Q(latest_fraction__lte=1)),
+                name="card_latest_fraction_range",
+            ),
         ]
 
     def __str__(self):
         return f"{self.learner} · {self.question_id} due {self.due:%Y-%m-%d}"
+
+    def is_latest(self, graded: datetime, response_id: int) -> bool:
+        """Whether an answer graded then is at least as recent as the one the card holds."""
+        if self.latest_graded is None:
+            return True
+        return (graded, response_id) >= (self.latest_graded, self.latest_response or 0)
 
 
 class TopicProgress(models.Model):

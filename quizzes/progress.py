@@ -239,16 +239,8 @@ def _assemble(learner_ids, topics, now, totals, recent) -> dict[int, list[TopicS
     due: dict[tuple, list] = defaultdict(list)
     # Recall is estimated only for questions whose latest answer was recalled (at least half
     # right): right after a wrong answer FSRS's curve still reads 100 %, which is no promise.
-    latest = (
-        Response.objects.graded()
-        .filter(learner=OuterRef("learner"), question=OuterRef("question"))
-        .order_by("-graded", "-pk")
-        .values("fraction")[:1]
-    )
-    cards = (
-        ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids)
-        .annotate(latest=Subquery(latest))
-        .values_list("learner_id", "topic_id", "stability", "last_review", "due", "latest")
+    cards = ReviewCard.objects.filter(learner__in=learner_ids, topic__in=ids).values_list(
+        "learner_id", "topic_id", "stability", "last_review", "due", "latest_fraction"
     )
     for learner_id, topic_id, stability, last_review, due_at, latest_fraction in cards:
         key = (learner_id, topic_id)

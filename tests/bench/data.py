@@ -231,7 +231,7 @@ class Builder:
         ]
         _bulk(ResponseOption, options)
         reviews = sorted(
-            (graded, r.learner_id, q.pk, q.topic_id, v.fraction, r.seconds)
+            (graded, r.pk, r.learner_id, q.pk, q.topic_id, v.fraction, r.seconds)
             for r, (v, q, graded) in zip(responses, answered, strict=True)
             if graded
         )
@@ -282,18 +282,29 @@ def replay_reviews(reviews: list[tuple]) -> list:
     from quizzes import scheduling
     from quizzes.models import ReviewCard
 
-    cards: dict[tuple[int, int], tuple[Card, int]] = {}
-    for when, learner_id, question_id, topic_id, fraction, seconds in reviews:
-        card, _ = cards.get((learner_id, question_id)) or (Card(card_id=len(cards) + 1), 0)
+    cards: dict[tuple[int, int], tuple[Card, int, tuple]] = {}
+    for when, response_id, learner_id, question_id, topic_id, fraction, seconds in reviews:
+        card, *_ = cards.get((learner_id, question_id)) or (Card(card_id=len(cards) + 1),)
         card, _ = scheduling.SCHEDULER.review_card(
             card,
             scheduling.rating_for(fraction, seconds),
             review_datetime=when.astimezone(UTC),
         )
-        cards[learner_id, question_id] = (card, topic_id)
+        # In (graded, id) order, so the latest answer is the last one replayed.
+        cards[learner_id, question_id] = (card, topic_id, (fraction, when, response_id))
     rows = [
-        scheduling._store(card, ReviewCard(learner_id=lid, question_id=qid, topic_id=tid))
-        for (lid, qid), (card, tid) in cards.items()
+        scheduling._store(
+            card,
+            ReviewCard(
+                learner_id=lid,
+                question_id=qid,
+                topic_id=tid,
+                latest_fraction=latest[0],
+                latest_graded=latest[1],
+                latest_response=latest[2],
+            ),
+        )
+        for (lid, qid), (card, tid, latest) in cards.items()
     ]
     return _bulk(ReviewCard, rows)
 

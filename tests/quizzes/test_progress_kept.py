@@ -2,17 +2,20 @@
 
 The property runs random answer sequences through the real workflows (practice answers,
 exam submits, replays, answers graded out of time order and at the same instant) and
-compares every learner-facing figure of the kept summaries with the computed ones.
+compares every learner-facing figure of the kept summaries with the computed ones, and each
+review card's latest answer with the one the responses give.
 """
 
+import importlib
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
-from quizzes import attempts, grading, progress, regrade
-from quizzes.models import Answer, Attempt, Quiz, TopicProgress
+from quizzes import attempts, grading, progress, regrade, scheduling
+from quizzes.models import Answer, Attempt, Quiz, Response, ReviewCard, TopicProgress
 from tests.factories import (
     LearnerFactory,
     QuestionFactory,
@@ -91,6 +94,56 @@ def test_kept_progress_equals_progress_computed_from_responses(seed):
     assert_kept_equals_computed(learner, listed)
     progress.rebuild([learner.pk])
     assert_kept_equals_computed(learner, listed)
+
+
+def latest_from_responses(learner) -> dict[int, tuple]:
+    """Per question, (fraction, graded, id) of the latest graded answer, as reports order them."""
+    latest = {}
+    for r in Response.objects.graded().filter(learner=learner).order_by("graded", "pk"):
+        latest[r.question_id] = (r.fraction, r.graded, r.pk)
+    return latest
+
+
+def latest_on_cards(learner) -> dict[int, tuple]:
+    return {
+        c.question_id: (c.latest_fraction, c.latest_graded, c.latest_response)
+        for c in ReviewCard.objects.filter(learner=learner)
+    }
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_card_holds_the_latest_answer_the_responses_give(seed):
+    rng = random.Random(seed)
+    topic = TopicFactory()
+    practice = quiz_with_questions(3, kinds=("single", "multiple"), topic=topic)
+    exam = quiz_with_questions(
+        0, topic=topic, questions=list(practice.questions.all()), mode=Quiz.Mode.EXAM
+    )
+    learner = LearnerFactory()
+    for _ in range(10):
+        # Out of order in time, sometimes at the very same instant as an earlier answer.
+        when = T0 - timedelta(minutes=rng.choice([0, 5, rng.randint(1, 2000)]))
+        if rng.random() < 0.4:
+            _take_exam(exam, learner, rng, when)
+        else:
+            _practise(practice, learner, rng, when)
+    expected = latest_from_responses(learner)
+    assert expected and latest_on_cards(learner) == expected
+    scheduling.rebuild_cards(learner)
+    assert latest_on_cards(learner) == expected
+
+
+def test_the_migration_fills_every_existing_card_with_its_latest_answer():
+    learner = LearnerFactory()
+    quiz = quiz_with_questions(3, topic=TopicFactory())
+    rng = random.Random(5)
+    for minutes in (0, 30, 10):
+        _practise(quiz, learner, rng, T0 + timedelta(minutes=minutes))
+    expected = latest_from_responses(learner)
+    ReviewCard.objects.update(latest_fraction=None, latest_graded=None, latest_response=None)
+    migration = importlib.import_module("quizzes.migrations.0015_review_card_latest_answer")
+    migration.fill_latest_answers(apps, None)
+    assert expected and latest_on_cards(learner) == expected
 
 
 def test_recent_accuracy_kept_covers_only_the_last_twenty_answers():
