@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from courses import fragments
 from courses.models import Course, Lesson, Topic
-from quizzes import kinds
+from quizzes import kinds, versions
 from quizzes.formats import aiken, gift
 from quizzes.formats.interchange import (
     ANSWER_FIELDS,
@@ -437,6 +437,10 @@ def save_questions(questions, *, course, topics, lessons) -> dict:
         seen.append(question.pk)
         created += was_created
         updated += not was_created
+    # A course folder is loaded on deploy and is small: render its questions now, so the
+    # first learners after a deploy do not pay for it on their start (versions.py). The
+    # admin's file import stays lazy: it may bring 50,000 questions that nobody uses yet.
+    versions.refresh(Question(pk=pk) for pk in seen)
     stale = Question.objects.filter(topic__course=course).exclude(pk__in=seen)
     kept = [f"question “{q.idnumber or q.pk}” (not in the files; kept)" for q in stale]
     return {"questions": len(seen), "kept": kept}

@@ -12,8 +12,9 @@ one they were given (`Slot.version`), and a regrade can compare a response's ver
 question's current one. Attempt starts call `current`, so the first start after an edit
 renders the question and every later start only reads the finished version; `refresh` does
 the same for questions just saved, for a writer that wants the version at once (a regrade).
-Imports do not render: a large import stays as fast as before, and unused questions never
-cost a rendering.
+The admin's file imports do not render: a large import stays as fast as before, and unused
+questions never cost a rendering. `load_course` does (`importing.save_questions`): a course
+folder is small and loaded on deploy, so no learner's start pays for it afterwards.
 """
 
 from collections.abc import Iterable

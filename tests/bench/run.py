@@ -280,15 +280,19 @@ def summarise(samples, window: tuple[float, float] | None = None) -> dict[str, d
 # --- in-process measurements ----------------------------------------------------------------
 
 
-def measure_queries(plan: dict) -> dict[str, tuple[int, float, int]]:
-    """Each endpoint once, in-process, for the probe learner: (queries, ms, status)."""
+def measure_queries(
+    plan: dict, probe: dict | None = None, around=contextlib.nullcontext
+) -> dict[str, tuple[int, float, int]]:
+    """Each endpoint once, in-process, for the probe learner (or `probe`, an identity from
+    the plan with a finished attempt): (queries, ms, status). `around(name)` is entered
+    around each request (tests/bench/profile_pages.py profiles with it)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from quizzes.models import Slot
 
-    probe = plan["groups"]["probe"][0]
+    probe = probe or plan["groups"]["probe"][0]
     course, exam = plan["course"], plan["exam"]
     client = Client()
     client.cookies["sessionid"] = probe["session"]
@@ -296,7 +300,7 @@ def measure_queries(plan: dict) -> dict[str, tuple[int, float, int]]:
 
     def measure(name, method, path, data=None, htmx=False):
         headers = {"HX-Request": "true"} if htmx else {}
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as queries, around(name):
             started = time.perf_counter()
             response = getattr(client, method)(path, data or {}, headers=headers)
             ms = (time.perf_counter() - started) * 1000

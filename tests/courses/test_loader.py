@@ -11,7 +11,7 @@ from courses import tomlfile
 from courses.loader import CourseFileError, export_course, load_course, read_course
 from courses.models import Course, GlossaryTerm, Lesson, Topic
 from quizzes import attempts
-from quizzes.models import Question, Quiz, Response
+from quizzes.models import Question, QuestionVersion, Quiz, Response
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +113,17 @@ def test_a_course_loads_with_everything_in_it(tmp_path):
     assert (question.lesson, question.anchor) == (lesson, "the-first-idea")
     assert question.answers.get(order=2).misconception == "guesses"
     assert Quiz.objects.get(slug="practise-basics").topic.slug == "basics"
+
+
+def test_loading_renders_each_question_so_the_first_start_after_a_deploy_renders_nothing(
+    tmp_path, monkeypatch
+):
+    load_course(write_course(tmp_path / "demo"))
+    question = Question.objects.get()
+    assert QuestionVersion.objects.get(question=question).snapshot == question.render()
+    monkeypatch.setattr(Question, "render", lambda self: pytest.fail("rendered on a start"))
+    attempt = attempts.start_attempt(quiz=Quiz.objects.get(), learner=LearnerFactory())
+    assert attempt.slots.get().version.question == question
 
 
 def test_load_then_export_gives_identical_files(tmp_path):
