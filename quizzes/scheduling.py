@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db.models import DateTimeField, Func, IntegerField, Value
 from fsrs import Card, Rating, Scheduler, State
 
 from quizzes.models import Learner, Response, ReviewCard
@@ -169,10 +170,52 @@ FACTOR = 0.9 ** (1 / DECAY) - 1
 
 def recall_probability(stability: float | None, last_review: datetime | None, when: datetime):
     """Probability (0–1) of recalling a question at `when`; 0 if it was never reviewed."""
-    if stability is None or last_review is None:
+    if last_review is None:
         return 0.0
-    elapsed_days = max(0, (when - last_review).days)
-    return (1 + FACTOR * elapsed_days / stability) ** DECAY
+    return recall_after(stability, (when - last_review).days)
+
+
+def recall_after(stability: float | None, days: int | None) -> float:
+    """Probability (0–1) of recalling a question `days` whole days after its last review
+    (`DaysSince` counts them in SQL); 0 if it was never reviewed."""
+    if stability is None or days is None:
+        return 0.0
+    return (1 + FACTOR * max(0, days) / stability) ** DECAY
+
+
+class DaysSince(Func):
+    """Whole days from a datetime column to `when`, as `(when - column).days` counts them
+    (negative when `when` comes first: only 0 and up are exact).
+
+    Reports count them in SQL so that a card reads as plain numbers: hydrating a datetime
+    per card cost more than the rest of the class report at 1,000 learners. Exact to the
+    microsecond on SQLite (which stores "YYYY-MM-DD HH:MM:SS[.ffffff]" text) and PostgreSQL.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, when: datetime):
+        super().__init__(expression, Value(when, output_field=DateTimeField()))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, when = (compiler.compile(e) for e in self.get_source_expressions())
+        # PostgreSQL's timestamptz difference is an interval of whole days plus under 24 h.
+        return f"EXTRACT(DAY FROM ({when[0]} - {column[0]}))::integer", [*when[1], *column[1]]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, when = (compiler.compile(e) for e in self.get_source_expressions())
+
+        def micros(sql):
+            # Whole seconds from the text before the fraction (strftime would round the
+            # fraction to milliseconds), then the six digits after the point, if any.
+            return (
+                f"(CAST(strftime('%%s', substr({sql}, 1, 19)) AS INTEGER) * 1000000"
+                f" + CAST(substr({sql}, 21) AS INTEGER))"
+            )
+
+        params = [*when[1], *when[1], *column[1], *column[1]]
+        # Integer division truncates, which for a positive difference is .days's floor.
+        return f"(({micros(when[0])} - {micros(column[0])}) / 86400000000)", params
 
 
 def retrievability(row: ReviewCard, when: datetime) -> float:

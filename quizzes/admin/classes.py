@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from quizzes import cohorts
+from quizzes import cohorts, progress
 from quizzes.models import Cohort, Membership, Quiz
 
 # --- Classes ----------------------------------------------------------------------------------
@@ -87,13 +87,16 @@ def _report_body(rows: list[cohorts.LearnerRow]) -> SafeString:
     return mark_safe("\n".join(html))  # every value above is escaped or a number
 
 
+LEVEL_LABELS = {level: escape(level.label) for level in progress.Level}
+
+
 def _report_cell(stats) -> str:
     """A learner's level, recent accuracy and questions seen in one topic."""
     if not stats.answers:
         return '<td><span class="quiet">—</span></td>'
     accuracy = "" if stats.recent_accuracy is None else round(stats.recent_accuracy * 100)
     return (
-        f"<td><strong>{escape(stats.level.label)}</strong><br>"
+        f"<td><strong>{LEVEL_LABELS[stats.level]}</strong><br>"
         f"{accuracy}% · {stats.seen}/{stats.total}</td>"
     )
 

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -389,3 +390,77 @@ def test_the_dashboard_says_when_no_question_was_answered_right(client):
     page = client.get("/progress/").content.decode()
     assert "no question answered right yet" in page
     assert "100%" not in page
+
+
+def test_days_since_counts_whole_days_as_python_does_to_the_microsecond():
+    card = answer(LearnerFactory(), QuestionFactory(), right=True, when=T0)
+    micro = timedelta(microseconds=1)
+    reviewed = [T0, T0 + timedelta(microseconds=999_600), T0 + timedelta(seconds=59.9996)]
+    gaps = [timedelta(0), micro, timedelta(days=1) - micro, timedelta(days=1), timedelta(days=1)]
+    gaps += [timedelta(days=1) + micro, timedelta(days=30, hours=23, minutes=59), timedelta(400)]
+    for last_review in reviewed:
+        ReviewCard.objects.filter(pk=card.pk).update(last_review=last_review)
+        for gap in gaps:
+            when = last_review + gap
+            [days] = ReviewCard.objects.filter(pk=card.pk).values_list(
+                scheduling.DaysSince("last_review", when), flat=True
+            )
+            assert days == gap.days, (last_review, gap)
+
+
+def _reference_stats(learner, topic, now):
+    """Recall and due figures recomputed in Python from the responses and the FSRS state."""
+    latest = {}
+    for r in Response.objects.graded().filter(learner=learner).order_by("graded", "pk"):
+        latest[r.question_id] = r.fraction
+    cards = list(ReviewCard.objects.filter(learner=learner, topic=topic))
+    chances = [
+        scheduling.recall_probability(c.stability, c.last_review, now)
+        for c in cards
+        if latest[c.question_id] >= progress.RECALLED
+    ]
+    return {
+        "recall_today": sum(chances) / len(chances) if chances else None,
+        "recalled": len(chances),
+        "next_due": min((c.due for c in cards), default=None),
+        "due_now": sum(1 for c in cards if c.due <= now),
+    }
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_report_stats_without_dates_keep_every_other_figure_and_the_level(seed):
+    """The class report reads no dates (`dates=False`); its recall, and so each level up to
+    Mastered, equal the dashboard's and a recomputation with Python's datetime arithmetic,
+    also for reviews exactly a whole number of days before now, to the microsecond."""
+    rng = random.Random(seed)
+    topic = TopicFactory()
+    questions = [QuestionFactory(topic=topic) for _ in range(4)]
+    now = T0 + timedelta(days=60)
+    learners = [LearnerFactory() for _ in range(4)]
+    for learner in learners:
+        skill = rng.choice([0.5, 0.9, 1.0])
+        for _ in range(rng.randint(4, 10)):
+            ago = timedelta(days=rng.randint(0, 40))
+            ago += rng.choice([timedelta(0), timedelta(microseconds=1), timedelta(hours=7)])
+            ago -= rng.choice([timedelta(0), timedelta(microseconds=1)])
+            answer(learner, rng.choice(questions), right=rng.random() < skill, when=now - ago)
+    listed = progress.topics_with_counts(pk=topic.pk)
+    ids = [learner.pk for learner in learners]
+    full = progress.stats_by_learner(ids, listed, now=now)
+    lean = progress.stats_by_learner(ids, listed, now=now, dates=False)
+    levels = set()
+    for learner in learners:
+        [with_dates], [without] = full[learner.pk], lean[learner.pk]
+        reference = _reference_stats(learner, topic, now)
+        assert {name: getattr(with_dates, name) for name in reference} == reference
+        assert without.level == with_dates.level
+        assert (without.seen, without.answers, without.recent_accuracy, without.recalled) == (
+            with_dates.seen,
+            with_dates.answers,
+            with_dates.recent_accuracy,
+            with_dates.recalled,
+        )
+        assert without.recall_today == with_dates.recall_today
+        assert (without.last_practised, without.next_due, without.due_now) == (None, None, 0)
+        levels.add(without.level)
+    assert len(levels) > 1
