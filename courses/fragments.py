@@ -14,7 +14,7 @@ at the end (it also writes with bulk queries that send no signals).
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from secrets import token_hex
 from typing import Any
 
@@ -76,13 +76,14 @@ def _bump() -> None:
     _shared().set(GENERATION_KEY, token_hex(8), None)
 
 
-def cached(parts: tuple[str, ...], build: Callable[[], Any]) -> Any:
+def cached(parts: tuple[str, ...], build: Callable[[], Any], *, token: str = "") -> Any:
     """The value cached under `parts` in this content generation, or `build()` cached.
 
     A `None` from `build` (nothing to show: a 404) is returned and not cached, so
-    made-up URLs cannot fill the cache.
+    made-up URLs cannot fill the cache. `token`: the generation, when the caller has just
+    read it (`generation()`) for another lookup in the same request.
     """
-    key = ":".join(("content", generation(), *parts))
+    key = ":".join(("content", token or generation(), *parts))
     local = _local()
     value = local.get(key)
     if value is None:
@@ -91,6 +92,26 @@ def cached(parts: tuple[str, ...], build: Callable[[], Any]) -> Any:
             local.set(key, value, TIMEOUT)
             _local_state.built = True
     return value
+
+
+def cached_many(
+    prefix: tuple[str, ...], ids: Iterable[Any], build: Callable[[list], dict], *, token: str = ""
+) -> dict:
+    """`cached` for many values at once, each under `prefix` and its id, in one cache
+    round trip: `build(missing ids)` returns {id: value} for those it finds, and an id it
+    leaves out is left out of the result and not cached."""
+    head = ("content", token or generation(), *prefix)
+    keys = {":".join((*head, str(i))): i for i in ids}
+    local = _local()
+    found = {keys[key]: value for key, value in local.get_many(list(keys)).items()}
+    missing = [i for i in keys.values() if i not in found]
+    if missing:
+        built = build(missing)
+        if built:
+            local.set_many({key: built[i] for key, i in keys.items() if i in built}, TIMEOUT)
+            _local_state.built = True
+            found.update(built)
+    return found
 
 
 def connect(*models) -> None:

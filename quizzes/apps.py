@@ -11,10 +11,11 @@ class QuizzesConfig(AppConfig):
 
         from courses import fragments
         from quizzes import signals
-        from quizzes.models import Question, Quiz, QuizQuestion
+        from quizzes.models import Answer, Question, Quiz, QuizQuestion
 
-        # The course outline counts questions and lists quizzes; a lesson lists its quizzes.
-        fragments.connect(Question, Quiz, QuizQuestion)
+        # The course outline counts questions and lists quizzes; a lesson lists its quizzes;
+        # attempt starts keep each quiz's pool and each question's version (quizzes.versions).
+        fragments.connect(Question, Answer, Quiz, QuizQuestion)
 
         user_logged_in.connect(signals.adopt_guest_work, dispatch_uid="quizzes.adopt_guest_work")
         # Kept progress counts a question's answers in its topic (see TopicProgress).

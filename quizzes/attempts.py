@@ -14,13 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.utils import timezone
 
+from courses import fragments
 from quizzes import grading, kinds, progress, scheduling, versions
 from quizzes.models import (
     OUTCOME_FIELDS,
     Attempt,
     Learner,
     Limits,
-    Question,
     Quiz,
     Response,
     ResponseOption,
@@ -54,23 +54,21 @@ class AccountNeeded(AttemptError):
     pass
 
 
-def _question_ids(quiz: Quiz, rng: random.Random, leave_out=()) -> list[int]:
-    """The quiz's questions for one attempt: drawn at random, shuffled, or in order."""
-    pool = quiz.question_pool().exclude(pk__in=leave_out) if leave_out else quiz.question_pool()
-    ids = list(pool.values_list("pk", flat=True))
+def _question_ids(quiz: Quiz, rng: random.Random, leave_out=(), *, token: str = "") -> list[int]:
+    """The quiz's questions for one attempt: drawn at random, shuffled, or in order.
+
+    The pool is kept in the content cache until the next edit (courses/fragments.py)."""
+    pool = fragments.cached(
+        ("pool", str(quiz.pk)),
+        lambda: list(quiz.question_pool().values_list("pk", flat=True)),
+        token=token,
+    )
+    ids = [pk for pk in pool if pk not in leave_out]
     if quiz.draw_count:
         return rng.sample(ids, min(quiz.draw_count, len(ids)))
     if quiz.shuffle_questions:
         rng.shuffle(ids)
     return ids
-
-
-def _load(ids: list[int]) -> list[Question]:
-    """Questions in the given order (retired ones left out), with everything a snapshot
-    needs, in two queries."""
-    found = Question.objects.filter(retired=False).select_related("lesson__topic__course", "topic")
-    by_id = found.prefetch_related("answers").in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def start_attempt(
@@ -117,10 +115,13 @@ def start_attempt(
             "Your results are in your history."
         )
     sealed = {} if quiz.is_exam else learner.sealed_questions()
+    token = fragments.generation()
     if question_ids is None:
-        questions = _load(_question_ids(quiz, rng, leave_out=sealed))
+        question_ids = _question_ids(quiz, rng, leave_out=sealed, token=token)
     else:
-        questions = _load([pk for pk in question_ids if pk not in sealed])
+        question_ids = [pk for pk in question_ids if pk not in sealed]
+    given = versions.served(question_ids, token=token)  # retired ones are left out
+    questions = [pk for pk in question_ids if pk in given]
     if not questions and sealed:
         raise QuizUnavailable(
             f"These questions are all in your open exam “{next(iter(sealed.values()))}”. "
@@ -131,7 +132,6 @@ def start_attempt(
     deadline = limits.deadline(now) if not preview else None
     if preview and limits.time_limit:
         deadline = now + limits.time_limit
-    version = versions.current(questions)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -145,13 +145,11 @@ def start_attempt(
                 Slot(
                     attempt=attempt,
                     number=number,
-                    question=question,
-                    version=version[question.pk],
-                    snapshot=shuffle_snapshot(
-                        version[question.pk].snapshot, rng if quiz.shuffle_answers else None
-                    ),
+                    question_id=pk,
+                    version_id=given[pk][0],
+                    snapshot=shuffle_snapshot(given[pk][1], rng if quiz.shuffle_answers else None),
                 )
-                for number, question in enumerate(questions, start=1)
+                for number, pk in enumerate(questions, start=1)
             )
     except IntegrityError:
         # A second tab or a double click started the same quiz at the same moment.

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from courses import fragments
 from quizzes.models import Question, QuestionVersion
 
 
@@ -55,6 +56,28 @@ def current(questions: Iterable[Question]) -> dict[int, QuestionVersion]:
         if question.pk not in found:
             found[question.pk] = _freeze(question, digests[question.pk])
     return found
+
+
+def served(ids: Iterable[int], *, token: str = "") -> dict[int, tuple[int, dict]]:
+    """(version id, snapshot) by question id of the questions among `ids` that are not
+    retired: what an attempt start gives out.
+
+    Kept in the content cache (courses/fragments.py) until the next edit, so a start reads
+    no question, answer or version row for questions already given out in this content
+    generation. Everything `Question.source_digest` reads retires the entry when saved
+    (questions, answers, lessons, topics, courses), as do the admin's retire actions.
+    """
+
+    def build(missing: list[int]) -> dict[int, tuple[int, dict]]:
+        found = (
+            Question.objects.filter(retired=False)
+            .select_related("lesson__topic__course", "topic")
+            .prefetch_related("answers")
+            .in_bulk(missing)
+        )
+        return {pk: (v.pk, v.snapshot) for pk, v in current(found.values()).items()}
+
+    return fragments.cached_many(("version",), ids, build, token=token)
 
 
 def refresh(questions: Iterable[Question]) -> dict[int, QuestionVersion]:

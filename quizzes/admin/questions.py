@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from courses import fragments
 from quizzes import importing, itemcheck, kinds
 from quizzes.admin.bankhealth import bank_health
 from quizzes.admin.common import (
@@ -397,6 +398,7 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.action(description="Retire selected (leave out of new attempts)", permissions=["change"])
     def retire(self, request, queryset):
         count = queryset.filter(retired=False).update(retired=True)
+        fragments.invalidate()  # an UPDATE sends no signal: attempt starts keep the pool
         self.message_user(
             request,
             f"Retired {count} questions: new attempts leave them out; past attempts, answers "
@@ -407,6 +409,7 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.action(description="Restore selected retired questions", permissions=["change"])
     def restore(self, request, queryset):
         count = queryset.filter(retired=True).update(retired=False)
+        fragments.invalidate()  # an UPDATE sends no signal: attempt starts keep the pool
         self.message_user(request, f"Restored {count} questions to new attempts.", messages.SUCCESS)
 
     # --- Export -----------------------------------------------------------------------------

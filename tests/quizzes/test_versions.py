@@ -4,6 +4,8 @@ import random
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from quizzes import attempts, versions
 from quizzes.models import Answer, Question, QuestionVersion, Slot
@@ -52,6 +54,31 @@ def test_an_unchanged_question_is_not_rendered_again_on_the_next_start():
         attempt = _start(quiz)
     assert attempt.slots.count() == 4
     assert QuestionVersion.objects.count() == 4
+
+
+def test_a_start_after_the_first_reads_no_question_answer_or_version_row():
+    quiz = quiz_with_questions(4, kinds=("single", "matching"))
+    _start(quiz)
+    with CaptureQueriesContext(connection) as queries:
+        attempt = _start(quiz)
+    assert attempt.slots.count() == 4
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    for table in ("quizzes_question", "quizzes_answer", "quizzes_questionversion"):
+        assert f'FROM "{table}"' not in tables
+
+
+def test_an_answer_row_saved_on_its_own_gives_the_next_start_a_new_version():
+    quiz = quiz_with_questions(1)
+    first = _start(quiz)
+    slot = _answer_first(first)
+    right = Answer.objects.get(question=slot.question, fraction=1)
+    right.feedback = "Edited on its own."
+    right.save()
+
+    second = _start(quiz)
+    new_slot = second.slots.get(number=1)
+    assert new_slot.version.number == 2
+    assert any("Edited on its own." in o["feedback"] for o in new_slot.snapshot["options"])
 
 
 def test_editing_an_answered_question_makes_a_new_version_and_old_slots_keep_theirs():
