@@ -17,11 +17,21 @@ LEARNER_QUIZZES = Quiz.objects.filter(purpose=Quiz.Purpose.STANDARD).published()
 @require_safe
 def home(request):
     """Each course with one tap each to continue, practise a topic, or sit the mock exam."""
+    catalogue = fragments.cached(("home",), _catalogue)
+    resume = progress.where_to_continue(Learner.objects.for_request(request), catalogue["topics"])
+    rows = [
+        (course, resume.get(course.pk), catalogue["mocks"].get(course.pk))
+        for course in catalogue["courses"]
+    ]
+    return render(request, "courses/home.html", {"rows": rows})
+
+
+def _catalogue() -> dict:
+    """The courses with their topics and each course's mock exam: the same for everyone."""
     courses = list(Course.objects.annotate(topic_count=Count("topics")))
     topics = list(
         Topic.objects.filter(course__in=courses).select_related("course").order_by("order", "pk")
     )
-    resume = progress.where_to_continue(Learner.objects.for_request(request), topics)
     mocks = {}
     exams = Quiz.objects.filter(
         course__in=courses,
@@ -32,8 +42,7 @@ def home(request):
     ).order_by("-order", "-pk")
     for quiz in exams:
         mocks[quiz.course_id] = quiz  # the first in quiz order wins
-    rows = [(course, resume.get(course.pk), mocks.get(course.pk)) for course in courses]
-    return render(request, "courses/home.html", {"rows": rows})
+    return {"courses": courses, "topics": topics, "mocks": mocks}
 
 
 @require_safe

@@ -1007,7 +1007,12 @@ class Slot(models.Model):
         """Annotation: the title of a running exam of the learner that asks the slot's
         question (its result must stay hidden), or None. See `Learner.sealed_questions`."""
         running = Attempt.objects.running_exams(learner_id)
-        asks = Slot.objects.filter(attempt__in=running, question_id=OuterRef("question_id"))
+        # `question_id + 0` hides the column's index from the planner: SQLite otherwise walks
+        # every slot ever given of the question (thousands, across all learners) instead of
+        # the few slots of this learner's running exams (60 ms -> 0.03 ms on the bench data).
+        asks = Slot.objects.alias(asked=F("question_id") + 0).filter(
+            attempt__in=running, asked=OuterRef("question_id")
+        )
         return Subquery(asks.values("attempt__quiz__title")[:1])
 
     @property

@@ -601,22 +601,26 @@ def where_to_continue(learner: Learner | None, topics: list[Topic]) -> dict[int,
             .select_related("quiz")
             .order_by("-started")
         )
+        # Each Resume is built only for a course without one yet: reversing a URL per
+        # topic was most of the home page's time.
         for attempt in open_attempts:
-            resume.setdefault(
-                attempt.quiz.course_id,
-                Resume(attempt.get_absolute_url(), attempt.quiz.title, True),
-            )
+            if attempt.quiz.course_id not in resume:
+                resume[attempt.quiz.course_id] = Resume(
+                    attempt.get_absolute_url(), attempt.quiz.title, True
+                )
         by_id = {t.pk: t for t in topics}
+        # The kept summaries hold each topic's latest graded answer: one row per topic,
+        # however many answers the learner has.
         last = (
-            Response.objects.graded()
-            .filter(learner=learner, question__topic__in=by_id)
-            .values("question__topic")
-            .annotate(last=Max("graded"))
+            TopicProgress.objects.filter(learner=learner, topic__in=by_id, last__isnull=False)
             .order_by("-last")
+            .values_list("topic_id", flat=True)
         )
-        for row in last:
-            topic = by_id[row["question__topic"]]
-            resume.setdefault(topic.course_id, Resume(topic.get_absolute_url(), topic.title, True))
+        for topic_id in last:
+            topic = by_id[topic_id]
+            if topic.course_id not in resume:
+                resume[topic.course_id] = Resume(topic.get_absolute_url(), topic.title, True)
     for topic in topics:
-        resume.setdefault(topic.course_id, Resume(topic.get_absolute_url(), topic.title, False))
+        if topic.course_id not in resume:
+            resume[topic.course_id] = Resume(topic.get_absolute_url(), topic.title, False)
     return resume

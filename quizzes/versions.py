@@ -9,8 +9,9 @@ rendering a new one only when the question changed since its last version:
 
 So a question that learners were given and then edited has two versions, the slots keep the
 one they were given (`Slot.version`), and a regrade can compare a response's version with the
-question's current one. Attempt starts call `current`, so the first start after an edit
-renders the question and every later start only reads the finished version; `refresh` does
+question's current one. Attempt starts call `current` (through `served`, which keeps the
+result in the content cache until the next edit), so the first start after an edit renders
+the question and every later start only reads the finished version; `refresh` does
 the same for questions just saved, for a writer that wants the version at once (a regrade).
 The admin's file imports do not render: a large import stays as fast as before, and unused
 questions never cost a rendering. `load_course` does (`importing.save_questions`): a course

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from courses import fragments
 from quizzes import attempts, kinds
 from quizzes.forms import AnswerForm, FlagForm, MarkForm
 from quizzes.models import (
@@ -104,17 +105,23 @@ def can_preview(user) -> bool:
     return user.is_authenticated and user.is_staff and user.has_perm("quizzes.change_quiz")
 
 
-def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz, bool]:
+def _standard_quiz(request, course: str, slug: str, token: str = "") -> tuple[Quiz, bool]:
     """The quiz a learner asked for, and whether the requester previews it as staff.
 
-    A draft is a 404 to learners, indistinguishable from a missing quiz.
+    A draft is a 404 to learners, indistinguishable from a missing quiz. The quiz (with its
+    course and topic) is kept in the content cache until the next edit (courses/fragments.py).
     """
-    quiz = get_object_or_404(
-        Quiz.objects.select_related(*related),
-        course__slug=course,
-        slug=slug,
-        purpose=Quiz.Purpose.STANDARD,
+    quiz = fragments.cached(
+        ("quiz", course, slug),
+        lambda: (
+            Quiz.objects.select_related("course", "topic__course")
+            .filter(course__slug=course, slug=slug, purpose=Quiz.Purpose.STANDARD)
+            .first()
+        ),
+        token=token,
     )
+    if quiz is None:
+        raise Http404("No such quiz.")
     preview = not quiz.is_published and can_preview(request.user)
     if not quiz.is_published and not preview:
         raise Http404("No such quiz.")
@@ -123,7 +130,8 @@ def _standard_quiz(request, course: str, slug: str, *related: str) -> tuple[Quiz
 
 @require_safe
 def quiz(request, course, slug):
-    quiz, preview = _standard_quiz(request, course, slug, "course", "topic__course")
+    token = fragments.generation()
+    quiz, preview = _standard_quiz(request, course, slug, token)
     learner = Learner.objects.for_request(request)
     history = (
         list(
@@ -150,14 +158,14 @@ def quiz(request, course, slug):
             "unavailable": unavailable,
             "preview": preview,
             "attempts_left": left,
-            "selection": quiz.selection(),
+            "selection": fragments.cached(("selection", str(quiz.pk)), quiz.selection, token=token),
         },
     )
 
 
 @require_POST
 def start(request, course, slug):
-    quiz, preview = _standard_quiz(request, course, slug, "course")
+    quiz, preview = _standard_quiz(request, course, slug)
     preview = preview or (bool(quiz.unavailable_reason()) and can_preview(request.user))
     if quiz.attempts_allowed and not request.user.is_authenticated:
         # Checked before a guest is created; the quiz page offers log in and sign up.
