@@ -12,6 +12,7 @@ Scopes are configured in settings.RATE_LIMITS. Identities are hashed before they
 keys: no username or address is stored in the cache, and any text makes a valid key.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import router, transaction
 
 COOLOFF = "cooloff"
 
@@ -31,6 +33,14 @@ def now() -> float:
 
 def store():
     return caches["ratelimit"]
+
+
+def _one_transaction(cache):
+    """A transaction for the database cache's writes to join (they add no savepoint)."""
+    model = getattr(cache, "cache_model_class", None)
+    if model is None:
+        return contextlib.nullcontext()
+    return transaction.atomic(using=router.db_for_write(model), savepoint=False)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,12 @@ class Limit:
             if self._last(key) is None:
                 cache.delete(key)  # the previous streak cooled off: start a new one
             cache.set(f"{key}:last", now(), timeout=timeout)
-        # Most hits find the key: count first, create it only when it is missing.
+        # Most hits find the key: count first, create it only when it is missing; over the
+        # database cache, both in one transaction (one BEGIN and COMMIT, not two).
+        with _one_transaction(cache):
+            return self._count(cache, key, timeout)
+
+    def _count(self, cache, key: str, timeout: int) -> int:
         for _ in range(3):
             try:
                 count = cache.incr(key)

@@ -201,9 +201,9 @@ def _slot(
     """The slot, with `withheld`: the running exam that also asks it (see Slot.sealing_exam).
     `sealed` defaults to practice attempts only: an open exam would seal its own slots.
     `for_grading` brings what grading an answer updates (`SlotQuerySet.with_learner_state`)."""
-    slots = Slot.objects.select_related("response", "question")
-    if for_grading:
-        slots = slots.with_learner_state()
+    slots = Slot.objects.select_related("response")
+    if for_grading:  # the question's topic, for the kept progress
+        slots = slots.select_related("question").with_learner_state()
     if not attempt.quiz.is_exam if sealed is None else sealed:
         slots = slots.annotate(withheld=Slot.sealing_exam(attempt.learner_id))
     slot = get_object_or_404(slots, attempt=attempt, number=number)
@@ -212,8 +212,15 @@ def _slot(
 
 
 def _nav(attempt: Attempt) -> list[dict]:
+    """Each slot's number, state and URL. The URLs differ only in the number at their end,
+    so one reverse() serves them all (a reverse per slot was a fifth of an exam page)."""
+    first = reverse("quizzes:slot", args=[attempt.pk, 1])
+    prefix = first.removesuffix("1/")
     rows = attempt.slots.values_list("number", "flagged", "response__id")
-    return [{"number": n, "flagged": f, "answered": r is not None} for n, f, r in rows]
+    return [
+        {"number": n, "flagged": f, "answered": r is not None, "url": f"{prefix}{n}/"}
+        for n, f, r in rows
+    ]
 
 
 def _response(slot: Slot):
@@ -439,8 +446,8 @@ def summary(request, pk):
             "attempt": attempt,
             "quiz": attempt.quiz,
             "nav": nav,
-            "unanswered": [r["number"] for r in nav if not r["answered"]],
-            "flagged": [r["number"] for r in nav if r["flagged"]],
+            "unanswered": [r for r in nav if not r["answered"]],
+            "flagged": [r for r in nav if r["flagged"]],
         },
     )
 

@@ -169,3 +169,16 @@ def test_attempts_allowed_is_enforced_with_a_clear_message(client, start):
     response = client.post(f"/quizzes/{quiz.course.slug}/{quiz.slug}/start", follow=True)
     assert "You have used all 1 attempts" in response.content.decode()
     assert Attempt.objects.filter(quiz=quiz).count() == 1
+
+
+def test_the_question_list_links_each_question_to_its_own_page(client, start):
+    quiz = quiz_with_questions(12, mode=Quiz.Mode.EXAM, shuffle_questions=False)
+    attempt = start(quiz)
+    client.post(slot_url(attempt, 11, "flag"), {"flagged": "1"})
+    links = [f'href="{slot_url(attempt, n)}"' for n in range(1, 13)]
+    question_page = client.get(slot_url(attempt, 3)).content.decode()
+    assert all(link in question_page for link in links)
+    summary = client.get(f"/attempts/{attempt.pk}/summary/").content.decode()
+    assert all(link in summary for link in links)
+    assert f'<a href="{slot_url(attempt, 11)}">Question 11</a>' in summary  # flagged
+    assert f'<a href="{slot_url(attempt, 12)}">Question 12</a>' in summary  # not answered
