@@ -192,11 +192,11 @@ def stats_by_learner(
             "seen_count",
             "answers",
             "self_marked",
-            "recent",
+            "recent_accuracy",
             *_when(dates, "last"),
         )
     )
-    for learner_id, topic_id, seen, answers, self_marked, kept, *last in rows:
+    for learner_id, topic_id, seen, answers, self_marked, accuracy, *last in rows:
         if answers:
             totals[learner_id, topic_id] = {
                 "seen": seen,
@@ -204,7 +204,7 @@ def stats_by_learner(
                 "self_marked": self_marked,
                 "last": last[0] if last else None,
             }
-            recent[learner_id, topic_id] = [fraction for _, _, fraction in kept]
+            recent[learner_id, topic_id] = accuracy
     return _assemble(learner_ids, topics, now, totals, recent, dates=dates)
 
 
@@ -246,7 +246,7 @@ def computed_by_learner(
             **last,
         )
     }
-    recent: dict[tuple, list[float]] = defaultdict(list)
+    scores: dict[tuple, list[float]] = defaultdict(list)
     rows = (
         graded.annotate(
             topic_id=F("question__topic"),
@@ -260,12 +260,18 @@ def computed_by_learner(
         .values_list("learner", "topic_id", "fraction")
     )
     for learner_id, topic_id, fraction in rows:
-        recent[learner_id, topic_id].append(fraction)
+        scores[learner_id, topic_id].append(fraction)
+    recent = {key: mean(items) for key, items in scores.items()}
     return _assemble(learner_ids, topics, now, totals, recent, dates=dates)
 
 
+def mean(scores: list[float]) -> float | None:
+    """The recent accuracy of scores (newest first), the same float however it is stored."""
+    return sum(scores) / len(scores) if scores else None
+
+
 def _assemble(learner_ids, topics, now, totals, recent, *, dates) -> dict[int, list[TopicStats]]:
-    """TopicStats from answer totals and recent scores, with recall and due dates from cards."""
+    """TopicStats from answer totals and recent accuracy, with recall and due dates from cards."""
     now = now or timezone.now()
     ids = [t.pk for t in topics]
     recall: dict[tuple, list[float]] = defaultdict(list)
@@ -294,7 +300,7 @@ def _assemble(learner_ids, topics, now, totals, recent, *, dates) -> dict[int, l
             if row is None:
                 stats.append(TopicStats(topic, topic.question_count))
                 continue
-            scores, chances, dues = recent.get(key, []), recall[key], due[key]
+            chances, dues = recall[key], due[key]
             stats.append(
                 TopicStats(
                     topic,
@@ -302,7 +308,7 @@ def _assemble(learner_ids, topics, now, totals, recent, *, dates) -> dict[int, l
                     seen=row["seen"],
                     answers=row["answers"],
                     self_marked=row["self_marked"],
-                    recent_accuracy=sum(scores) / len(scores) if scores else None,
+                    recent_accuracy=recent.get(key),
                     recall_today=sum(chances) / len(chances) if chances else None,
                     recalled=len(chances),
                     last_practised=row.get("last"),
@@ -364,10 +370,11 @@ def fold(row: TopicProgress, answers: Iterable[Graded]) -> TopicProgress:
         recent.append((a.when.astimezone(UTC).timestamp(), a.response_id, a.fraction))
     recent.sort(key=lambda item: (item[0], item[1]), reverse=True)
     row.seen, row.recent = sorted(seen), [list(item) for item in recent[:RECENT]]
+    row.recent_accuracy = mean([fraction for _, _, fraction in row.recent])
     return row
 
 
-FIELDS = ["seen", "answers", "self_marked", "last", "recent"]
+FIELDS = ["seen", "answers", "self_marked", "last", "recent", "recent_accuracy"]
 
 
 def record(answers: Iterable[Graded]) -> None:

@@ -197,6 +197,10 @@ class DaysSince(Func):
     def __init__(self, expression, when: datetime):
         super().__init__(expression, Value(when, output_field=DateTimeField()))
 
+    def get_db_converters(self, connection):
+        # Both databases return an integer already; a converter would run once per card.
+        return []
+
     def as_sql(self, compiler, connection, **extra_context):
         column, when = (compiler.compile(e) for e in self.get_source_expressions())
         # PostgreSQL's timestamptz difference is an interval of whole days plus under 24 h.

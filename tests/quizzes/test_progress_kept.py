@@ -254,3 +254,21 @@ def test_a_marked_long_answer_counts_in_the_kept_progress_as_self_marked():
     [stats] = progress.stats_by_learner([learner.pk], listed, now=T0)[learner.pk]
     assert stats.answers == 1 and stats.self_marked == 1
     assert_kept_equals_computed(learner, listed)
+
+
+def test_the_migration_fills_every_kept_row_with_its_recent_accuracy():
+    topic = TopicFactory()
+    quiz = quiz_with_questions(3, kinds=("single", "multiple"), topic=topic)
+    learner = LearnerFactory()
+    rng = random.Random(6)
+    for minutes in (0, 30, 10):
+        _practise(quiz, learner, rng, T0 + timedelta(minutes=minutes))
+    listed = progress.topics_with_counts(pk=topic.pk)
+    [before] = progress.stats_by_learner([learner.pk], listed, now=T0)[learner.pk]
+    TopicProgress.objects.update(recent_accuracy=None)
+    migration = importlib.import_module("quizzes.migrations.0016_topic_progress_recent_accuracy")
+    migration.fill_recent_accuracy(apps, None)
+    [after] = progress.stats_by_learner([learner.pk], listed, now=T0)[learner.pk]
+    assert before.recent_accuracy is not None
+    assert after.recent_accuracy == before.recent_accuracy
+    assert_kept_equals_computed(learner, listed)
