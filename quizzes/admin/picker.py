@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
+from courses import fragments
 from courses.models import Topic
 from quizzes.models import Question, Quiz, QuizQuestion
 
@@ -81,6 +82,7 @@ def _add(quiz: Quiz, questions) -> int:
         for index, question in enumerate(sorted(questions, key=lambda q: q.pk), start=1)
     ]
     QuizQuestion.objects.bulk_create(rows)
+    fragments.invalidate()  # bulk writes send no signal: attempt starts keep the quiz's pool
     return len(rows)
 
 
@@ -97,6 +99,7 @@ def _move(quiz: Quiz, row: QuizQuestion, direction: str) -> None:
     for number, r in enumerate(rows, start=1):
         r.order = number
     QuizQuestion.objects.bulk_update(rows, ["order"])
+    fragments.invalidate()  # as in _add: the cached pool keeps the order too
 
 
 @require_http_methods(["GET", "POST"])

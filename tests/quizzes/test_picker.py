@@ -4,8 +4,15 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from quizzes import attempts
 from quizzes.models import Question, QuizQuestion
-from tests.factories import QuestionFactory, QuizFactory, TopicFactory, UserFactory
+from tests.factories import (
+    LearnerFactory,
+    QuestionFactory,
+    QuizFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +146,22 @@ def test_the_picker_has_a_fixed_query_budget(admin_client, django_assert_max_num
     # Session, user, quiz, the fixed list, the topic choices, the count and the page.
     with django_assert_max_num_queries(8):
         assert admin_client.get(url, {"q": "KPO"}).status_code == 200
+
+
+def test_adding_and_reordering_in_the_picker_reach_the_next_start(admin_client):
+    """Attempt starts keep each quiz's pool in the content cache; the picker's bulk writes
+    send no signal, so they must retire it themselves."""
+    topic = TopicFactory()
+    first, second = (QuestionFactory(topic=topic, title=t) for t in ("First", "Second"))
+    quiz = QuizFactory(topic=topic, course=topic.course, questions=[first], shuffle_questions=False)
+
+    def served() -> list[str]:
+        attempt = attempts.start_attempt(quiz=quiz, learner=LearnerFactory())
+        return [slot.question.title for slot in attempt.slots.order_by("number")]
+
+    assert served() == ["First"]  # the pool is cached now
+    admin_client.post(reverse(PICKER, args=[quiz.pk]), {"add": [second.pk]})
+    assert served() == ["First", "Second"]
+    row = QuizQuestion.objects.get(quiz=quiz, question=second)
+    admin_client.post(reverse(PICKER, args=[quiz.pk]), {"move": row.pk, "direction": "up"})
+    assert served() == ["Second", "First"]
